@@ -1,0 +1,78 @@
+//! An S3-compatible store served in-process from a folder (s3s + s3s-fs): the real S3 protocol
+//! with SigV4 checks, presigned URLs, multipart and ranges, for machines without an S3.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use anyhow::Context;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto::Builder as ConnBuilder;
+use s3s::auth::SimpleAuth;
+use s3s::service::S3ServiceBuilder;
+use shared::storage::StorageConfig;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+/// Access key of the embedded store (it only listens on loopback).
+pub const ACCESS_KEY: &str = "theatre-local";
+/// Secret key of the embedded store.
+pub const SECRET_KEY: &str = "theatre-local-secret";
+
+/// A running embedded store; stops when dropped.
+pub struct EmbeddedS3 {
+    pub endpoint: String,
+    task: JoinHandle<()>,
+}
+
+impl EmbeddedS3 {
+    /// Serves `root` on `addr` (port 0 picks a free one).
+    pub async fn start(root: &Path, addr: SocketAddr) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(root).with_context(|| format!("creating {}", root.display()))?;
+        let fs = s3s_fs::FileSystem::new(root).map_err(|e| {
+            anyhow::anyhow!("opening the embedded S3 folder {}: {e:?}", root.display())
+        })?;
+        let mut builder = S3ServiceBuilder::new(fs);
+        builder.set_auth(SimpleAuth::from_single(ACCESS_KEY, SECRET_KEY));
+        let service = builder.build();
+        let listener = TcpListener::bind(addr).await.with_context(|| {
+            format!(
+                "the embedded S3 store cannot listen on {addr}; set EMBEDDED_S3_PORT or S3_ENDPOINT"
+            )
+        })?;
+        let local = listener.local_addr()?;
+        let task = tokio::spawn(async move {
+            let http = ConnBuilder::new(TokioExecutor::new());
+            loop {
+                let Ok((socket, _)) = listener.accept().await else {
+                    continue;
+                };
+                let conn = http
+                    .serve_connection(TokioIo::new(socket), service.clone())
+                    .into_owned();
+                tokio::spawn(async move {
+                    let _ = conn.await;
+                });
+            }
+        });
+        Ok(Self {
+            endpoint: format!("http://{local}"),
+            task,
+        })
+    }
+
+    /// How a storage client reaches this store.
+    pub fn storage_config(&self, bucket: &str) -> StorageConfig {
+        StorageConfig {
+            bucket: bucket.to_string(),
+            region: "us-east-1".into(),
+            endpoint: Some(self.endpoint.clone()),
+            credentials: Some((ACCESS_KEY.into(), SECRET_KEY.into())),
+        }
+    }
+}
+
+impl Drop for EmbeddedS3 {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

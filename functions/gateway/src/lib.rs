@@ -1,0 +1,214 @@
+//! The local all-in-one: every function's Router in one process, migrations applied on start,
+//! an embedded S3-compatible store when no endpoint is configured, a dev key pair, the OpenAPI
+//! document and a browsable API reference.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::Router;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use shared::config::{
+    CommonConfig, DEFAULT_AUDIENCE, DEFAULT_DATABASE_URL, DEFAULT_ISSUER, DEFAULT_REDIS_URL,
+    JwtConfig, flag, optional, parsed_or,
+};
+use shared::storage::{Storage, StorageConfig};
+use utoipa_scalar::{Scalar, Servable};
+
+pub mod embedded_s3;
+pub mod keys;
+pub mod preflight;
+
+/// Everything the gateway is configured with.
+#[derive(Clone, Debug)]
+pub struct GatewayConfig {
+    pub bind: SocketAddr,
+    pub database_url: String,
+    pub redis_url: String,
+    pub redis_prefix: String,
+    pub data_dir: PathBuf,
+    /// An external S3 endpoint; `None` starts the embedded store.
+    pub s3_endpoint: Option<String>,
+    pub s3_bucket: String,
+    /// Port of the embedded store (0 picks a free one).
+    pub embedded_s3_port: u16,
+    pub cors_origins: Vec<String>,
+    pub limits: auth::RateLimits,
+    pub create_demo: bool,
+}
+
+impl GatewayConfig {
+    /// Reads `PORT`, `BIND_ADDR`, `DATABASE_URL`, `REDIS_URL`, `REDIS_PREFIX`, `DATA_DIR`,
+    /// `S3_ENDPOINT`, `S3_BUCKET`, `EMBEDDED_S3_PORT`, `CORS_ORIGINS`, `DEMO`.
+    pub fn from_env() -> anyhow::Result<Self> {
+        let port: u16 = parsed_or("PORT", 3000)?;
+        let host: std::net::IpAddr =
+            parsed_or("BIND_ADDR", std::net::IpAddr::from([127, 0, 0, 1]))?;
+        Ok(Self {
+            bind: SocketAddr::new(host, port),
+            database_url: optional("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
+            redis_url: optional("REDIS_URL").unwrap_or_else(|| DEFAULT_REDIS_URL.into()),
+            redis_prefix: optional("REDIS_PREFIX").unwrap_or_else(|| "theatre:".into()),
+            data_dir: optional("DATA_DIR").unwrap_or_else(|| "data".into()).into(),
+            s3_endpoint: optional("S3_ENDPOINT"),
+            s3_bucket: optional("S3_BUCKET").unwrap_or_else(|| "theatre".into()),
+            embedded_s3_port: parsed_or("EMBEDDED_S3_PORT", 9400)?,
+            cors_origins: optional("CORS_ORIGINS")
+                .map(|v| {
+                    v.split(',')
+                        .map(|s| s.trim().to_string())
+                        .filter(|s| !s.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            limits: auth::RateLimits::default(),
+            create_demo: flag("DEMO", true)?,
+        })
+    }
+}
+
+/// A built gateway, ready to serve.
+pub struct Gateway {
+    pub router: Router,
+    pub storage: Storage,
+    /// The S3 endpoint in use (embedded or external).
+    pub s3_endpoint: String,
+    /// Set on the first start: the demo login.
+    pub demo_login: Option<(String, String)>,
+    pub auth: auth::AuthState,
+    /// Keeps the embedded store running.
+    pub embedded_s3: Option<embedded_s3::EmbeddedS3>,
+}
+
+/// Checks dependencies, migrates, prepares keys and storage, and assembles every Router.
+pub async fn build(config: GatewayConfig) -> anyhow::Result<Gateway> {
+    preflight::check(&config.database_url, &config.redis_url).await?;
+    shared::migrate::run(&config.database_url)
+        .await
+        .context("applying migrations")?;
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating DATA_DIR {}", config.data_dir.display()))?;
+    let keys = keys::load_or_create(&config.data_dir)?;
+
+    let (embedded_s3, storage_config) = match &config.s3_endpoint {
+        Some(endpoint) => (
+            None,
+            StorageConfig {
+                endpoint: Some(endpoint.clone()),
+                bucket: config.s3_bucket.clone(),
+                ..StorageConfig::from_env().unwrap_or_else(|_| StorageConfig {
+                    bucket: config.s3_bucket.clone(),
+                    region: "us-east-1".into(),
+                    endpoint: Some(endpoint.clone()),
+                    credentials: None,
+                })
+            },
+        ),
+        None => {
+            let s3 = embedded_s3::EmbeddedS3::start(
+                &config.data_dir.join("s3"),
+                SocketAddr::from(([127, 0, 0, 1], config.embedded_s3_port)),
+            )
+            .await?;
+            let storage_config = s3.storage_config(&config.s3_bucket);
+            (Some(s3), storage_config)
+        }
+    };
+    let s3_endpoint = storage_config
+        .endpoint
+        .clone()
+        .unwrap_or_else(|| "aws".into());
+    let storage = Storage::new(&storage_config).await;
+    storage
+        .ensure_bucket()
+        .await
+        .with_context(|| format!("preparing bucket {} at {s3_endpoint}", config.s3_bucket))?;
+
+    let common = CommonConfig {
+        database_url: config.database_url.clone(),
+        database_pool_size: 16,
+        redis_url: config.redis_url.clone(),
+        redis_prefix: config.redis_prefix.clone(),
+        jwt: JwtConfig {
+            issuer: optional("JWT_ISSUER").unwrap_or_else(|| DEFAULT_ISSUER.into()),
+            audience: optional("JWT_AUDIENCE").unwrap_or_else(|| DEFAULT_AUDIENCE.into()),
+            public_key_pem: keys.public_pem.clone(),
+            access_ttl: Duration::from_secs(parsed_or("ACCESS_TOKEN_TTL_SECONDS", 900)?),
+        },
+        cors_origins: config.cors_origins.clone(),
+        body_limit: parsed_or("BODY_LIMIT_BYTES", 6 * 1024 * 1024)?,
+    };
+    let auth_state = auth::AuthState::new(auth::AuthConfig {
+        common: common.clone(),
+        private_key_pem: keys.private_pem.clone(),
+        refresh_ttl: Duration::from_secs(parsed_or("REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600)?),
+        limits: config.limits,
+    })?;
+
+    let demo_login = if config.create_demo {
+        create_demo(&auth_state, &config.data_dir).await?
+    } else {
+        None
+    };
+
+    let router = router(&auth_state, &common);
+    Ok(Gateway {
+        router,
+        storage,
+        s3_endpoint,
+        demo_login,
+        auth: auth_state,
+        embedded_s3,
+    })
+}
+
+/// The whole API's OpenAPI document.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut doc = auth::openapi();
+    doc.info.title = "Theatre Management System API".into();
+    doc.info.description = Some(
+        "Backstage of a repertory theatre: accounts, inventory, documents, performances, schedule. \
+         Errors are RFC 9457 problem+json."
+            .into(),
+    );
+    let health = utoipa_axum::router::OpenApiRouter::<shared::AppContext>::new()
+        .routes(utoipa_axum::routes!(shared::health::health))
+        .split_for_parts()
+        .1;
+    doc.merge(health);
+    doc
+}
+
+fn router(auth_state: &auth::AuthState, common: &CommonConfig) -> Router {
+    let doc = openapi();
+    let api = Router::new()
+        .merge(auth::router(auth_state.clone()))
+        .route(
+            "/api/openapi.json",
+            get(move || {
+                let doc = doc.clone();
+                async move { axum::Json(doc).into_response() }
+            }),
+        )
+        .merge(Scalar::with_url("/docs", openapi()));
+    shared::http::with_function_defaults(api, &auth_state.ctx, common)
+}
+
+async fn create_demo(
+    auth_state: &auth::AuthState,
+    data_dir: &std::path::Path,
+) -> anyhow::Result<Option<(String, String)>> {
+    let email = "admin@demo.theatre".to_string();
+    let password = keys::random_token(12);
+    if auth::sessions::create_demo_theater(auth_state, "Демо-театр", &email, &password).await?
+    {
+        let path = data_dir.join("demo-login.txt");
+        std::fs::write(&path, format!("email: {email}\npassword: {password}\n"))
+            .with_context(|| format!("writing {}", path.display()))?;
+        Ok(Some((email, password)))
+    } else {
+        Ok(None)
+    }
+}

@@ -1,0 +1,213 @@
+//! The layers every Router gets: request ids, JSON request tracing, problem+json for every error
+//! (including the framework's own rejections), error logging, CORS, body limits, panics → 500.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{
+    MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::config::CommonConfig;
+use crate::error::{ErrorReport, problem_response};
+
+/// The header carrying the request id in and out.
+pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
+
+tokio::task_local! {
+    static REQUEST_ID: String;
+}
+
+/// The id of the request being served on this task, if any.
+pub fn current_request_id() -> Option<String> {
+    REQUEST_ID.try_with(|id| id.clone()).ok()
+}
+
+/// Wraps a Router in the common layers. Call last, after all routes are added.
+pub fn with_common_layers(router: Router, config: &CommonConfig) -> Router {
+    let cors = cors_layer(&config.cors_origins);
+    router
+        .layer(middleware::from_fn(problem_details))
+        .layer(CatchPanicLayer::custom(
+            |_panic: Box<dyn std::any::Any + Send>| {
+                problem_response(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    Some(
+                        "an unexpected error occurred; quote the request id when reporting it"
+                            .into(),
+                    ),
+                    None,
+                )
+            },
+        ))
+        .layer(RequestBodyLimitLayer::new(config.body_limit))
+        .layer(cors)
+        .layer(middleware::from_fn(scope_request_id))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request| {
+                    let request_id = req
+                        .headers()
+                        .get(REQUEST_ID_HEADER)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("");
+                    tracing::info_span!(
+                        "request",
+                        method = %req.method(),
+                        path = %req.uri().path(),
+                        request_id = %request_id,
+                        theater_id = tracing::field::Empty,
+                        user_id = tracing::field::Empty,
+                    )
+                })
+                .on_response(|res: &Response, latency: Duration, _span: &tracing::Span| {
+                    tracing::info!(
+                        status = res.status().as_u16(),
+                        latency_ms = latency.as_secs_f64() * 1000.0,
+                        "served"
+                    );
+                })
+                .on_failure(()),
+        )
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER))
+        .layer(SetRequestIdLayer::new(REQUEST_ID_HEADER, MakeRequestUuid))
+        .layer(SetSensitiveRequestHeadersLayer::new([
+            header::AUTHORIZATION,
+            header::COOKIE,
+        ]))
+}
+
+fn cors_layer(origins: &[String]) -> CorsLayer {
+    let origins: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            REQUEST_ID_HEADER,
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::RETRY_AFTER,
+            header::LOCATION,
+            REQUEST_ID_HEADER,
+        ])
+        .max_age(Duration::from_secs(600))
+}
+
+/// Makes the request id visible to error rendering for the duration of the request.
+async fn scope_request_id(req: Request, next: Next) -> Response {
+    let id = req
+        .extensions()
+        .get::<RequestId>()
+        .and_then(|id| id.header_value().to_str().ok())
+        .map(str::to_owned)
+        .unwrap_or_default();
+    REQUEST_ID.scope(id, next.run(req)).await
+}
+
+/// Logs 5xx causes, and turns any error response that is not yet problem+json (the framework's
+/// own rejections: unknown route, wrong method, bad path parameter, body too large) into one.
+async fn problem_details(req: Request, next: Next) -> Response {
+    let response = next.run(req).await;
+    if let Some(ErrorReport(error)) = response.extensions().get::<ErrorReport>() {
+        tracing::error!(error = ?error, "request failed");
+    }
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) || is_problem(&response) {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let detail = if parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("text/plain"))
+    {
+        axum::body::to_bytes(body, 2048)
+            .await
+            .ok()
+            .and_then(|b| String::from_utf8(b.to_vec()).ok())
+            .filter(|s| !s.is_empty())
+    } else {
+        None
+    };
+    let kind = match status {
+        StatusCode::NOT_FOUND => "not-found",
+        StatusCode::METHOD_NOT_ALLOWED => "method-not-allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload-too-large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported-media-type",
+        s if s.is_server_error() => "internal",
+        _ => "bad-request",
+    };
+    let detail = if status.is_server_error() {
+        None
+    } else {
+        detail
+    };
+    let mut fixed = problem_response(status, kind, detail, None);
+    for name in [header::ALLOW, header::RETRY_AFTER, header::WWW_AUTHENTICATE] {
+        if let Some(v) = parts.headers.get(&name) {
+            fixed.headers_mut().insert(name, v.clone());
+        }
+    }
+    fixed
+}
+
+fn is_problem(response: &Response) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/problem+json"))
+}
+
+/// The fallback for unknown routes: a problem+json 404.
+pub async fn not_found() -> Response {
+    crate::ApiError::NotFound.into_response()
+}
+
+/// An empty 204.
+pub fn no_content() -> Response {
+    (StatusCode::NO_CONTENT, Body::empty()).into_response()
+}
+
+/// An `ETag` header value for a row version.
+pub fn etag(version: i32) -> [(HeaderName, String); 1] {
+    [(header::ETAG, format!("\"{version}\""))]
+}
+
+/// What a function binary serves: its routes, `GET /health`, a problem+json 404 for anything
+/// else, and the common layers.
+pub fn with_function_defaults(
+    routes: Router,
+    ctx: &crate::AppContext,
+    config: &CommonConfig,
+) -> Router {
+    let health = Router::new()
+        .route("/health", axum::routing::get(crate::health::health))
+        .with_state(ctx.clone());
+    with_common_layers(routes.merge(health).fallback(not_found), config)
+}

@@ -1,0 +1,26 @@
+//! The Theatre Management System's library crate: everything the function binaries, the gateway
+//! and the worker have in common.
+
+pub mod audit;
+pub mod auth;
+pub mod config;
+pub mod context;
+pub mod db;
+pub mod error;
+pub mod extract;
+pub mod health;
+pub mod http;
+pub mod migrate;
+pub mod openapi;
+pub mod pagination;
+pub mod patch;
+pub mod permissions;
+pub mod rate_limit;
+pub mod redis;
+pub mod runner;
+#[cfg(feature = "storage")]
+pub mod storage;
+pub mod telemetry;
+
+pub use context::AppContext;
+pub use error::{ApiError, ApiResult};
