@@ -6,6 +6,10 @@ pub mod auth;
 pub mod config;
 pub mod context;
 pub mod db;
+#[cfg(feature = "local")]
+pub mod dev_keys;
+#[cfg(feature = "local")]
+pub mod embedded_s3;
 pub mod error;
 pub mod extract;
 pub mod health;

@@ -23,3 +23,10 @@ pub fn init() {
             .try_init()
     };
 }
+
+/// Logs for tests: only when `TEST_LOG` is set, so test output stays readable.
+pub fn init_for_tests() {
+    if std::env::var_os("TEST_LOG").is_some() {
+        init();
+    }
+}

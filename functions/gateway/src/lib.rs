@@ -17,9 +17,10 @@ use shared::config::{
 use shared::storage::{Storage, StorageConfig};
 use utoipa_scalar::{Scalar, Servable};
 
-pub mod embedded_s3;
-pub mod keys;
 pub mod preflight;
+
+use shared::dev_keys as keys;
+use shared::embedded_s3;
 
 /// Everything the gateway is configured with.
 #[derive(Clone, Debug)]

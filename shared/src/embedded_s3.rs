@@ -4,12 +4,12 @@
 use std::net::SocketAddr;
 use std::path::Path;
 
+use crate::storage::StorageConfig;
 use anyhow::Context;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto::Builder as ConnBuilder;
 use s3s::auth::SimpleAuth;
 use s3s::service::S3ServiceBuilder;
-use shared::storage::StorageConfig;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 

@@ -1,4 +1,4 @@
-//! The dev signing key pair: taken from `JWT_PRIVATE_KEY`/`JWT_PUBLIC_KEY` when set, otherwise
+//! The development signing key pair: taken from `JWT_PRIVATE_KEY`/`JWT_PUBLIC_KEY` when set, otherwise
 //! generated once and kept in the data directory (so sessions survive restarts).
 
 use std::path::Path;
@@ -40,8 +40,8 @@ fn pair_of(key: &SigningKey) -> anyhow::Result<KeyPair> {
 /// The configured pair, or the one in `data_dir/keys`, created on first use.
 pub fn load_or_create(data_dir: &Path) -> anyhow::Result<KeyPair> {
     if let (Ok(private_pem), Ok(public_pem)) = (
-        shared::config::pem_from_env("JWT_PRIVATE_KEY"),
-        shared::config::pem_from_env("JWT_PUBLIC_KEY"),
+        crate::config::pem_from_env("JWT_PRIVATE_KEY"),
+        crate::config::pem_from_env("JWT_PUBLIC_KEY"),
     ) {
         return Ok(KeyPair {
             private_pem,
