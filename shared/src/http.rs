@@ -37,7 +37,6 @@ pub fn current_request_id() -> Option<String> {
 pub fn with_common_layers(router: Router, config: &CommonConfig) -> Router {
     let cors = cors_layer(&config.cors_origins);
     router
-        .layer(middleware::from_fn(problem_details))
         .layer(CatchPanicLayer::custom(
             |_panic: Box<dyn std::any::Any + Send>| {
                 problem_response(
@@ -53,6 +52,8 @@ pub fn with_common_layers(router: Router, config: &CommonConfig) -> Router {
         ))
         .layer(RequestBodyLimitLayer::new(config.body_limit))
         .layer(cors)
+        // Outside the limit and panic layers, so their bare responses become problem+json too.
+        .layer(middleware::from_fn(problem_details))
         .layer(middleware::from_fn(scope_request_id))
         .layer(
             TraceLayer::new_for_http()
