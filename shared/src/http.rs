@@ -16,6 +16,7 @@ use tower_http::request_id::{
     MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::config::CommonConfig;
@@ -50,7 +51,12 @@ pub fn with_common_layers(router: Router, config: &CommonConfig) -> Router {
                 )
             },
         ))
+        .layer(axum::extract::DefaultBodyLimit::max(config.body_limit))
         .layer(RequestBodyLimitLayer::new(config.body_limit))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(30),
+        ))
         .layer(cors)
         // Outside the limit and panic layers, so their bare responses become problem+json too.
         .layer(middleware::from_fn(problem_details))

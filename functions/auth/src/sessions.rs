@@ -181,6 +181,12 @@ pub async fn register(
         state.limits.register_per_ip,
     )
     .await?;
+    rate_limit::hit(
+        &state.ctx.redis,
+        &format!("register:account:{}", body.email.trim().to_lowercase()),
+        state.limits.register_per_account,
+    )
+    .await?;
     let mut errors = FieldErrors::new();
     let theater_name = errors.take("theater_name", text(&body.theater_name, 200));
     let email = errors.take("email", Email::parse(&body.email));

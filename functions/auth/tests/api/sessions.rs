@@ -455,6 +455,30 @@ async fn registrations_are_rate_limited_per_ip() {
 }
 
 #[tokio::test]
+async fn registrations_of_one_email_are_rate_limited_from_any_ip() {
+    let mut options = TestOptions::default();
+    options.limits.register_per_account =
+        shared::rate_limit::Limit::new(2, Duration::from_secs(3600));
+    let app = spawn_app_with(options, |_| axum::Router::new()).await;
+    let body = json!({"theater_name": "T", "email": "Target@Example.org", "password": "long enough pw",
+                      "first_name": "А", "last_name": "Б"});
+    let first = app
+        .call("POST", "/api/v1/auth/register", None, Some(body.clone()))
+        .await;
+    assert_eq!(first.status, StatusCode::CREATED);
+    let second = app
+        .call("POST", "/api/v1/auth/register", None, Some(body.clone()))
+        .await;
+    assert_eq!(second.status, StatusCode::CONFLICT);
+    let mut shouted = body.clone();
+    shouted["email"] = json!("TARGET@example.org");
+    let third = app
+        .call("POST", "/api/v1/auth/register", None, Some(shouted))
+        .await;
+    assert_eq!(third.status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
 async fn refreshes_are_rate_limited_per_ip() {
     let mut options = TestOptions::default();
     options.limits.refresh_per_ip = shared::rate_limit::Limit::new(2, Duration::from_secs(60));
