@@ -201,6 +201,16 @@ pub fn no_content() -> Response {
     (StatusCode::NO_CONTENT, Body::empty()).into_response()
 }
 
+/// `200` with the resource and its `ETag`.
+pub fn with_etag(version: i32, body: impl serde::Serialize) -> Response {
+    (etag(version), axum::Json(body)).into_response()
+}
+
+/// `201 Created` with the new resource and its `ETag`.
+pub fn created(version: i32, body: impl serde::Serialize) -> Response {
+    (StatusCode::CREATED, etag(version), axum::Json(body)).into_response()
+}
+
 /// An `ETag` header value for a row version.
 pub fn etag(version: i32) -> [(HeaderName, String); 1] {
     [(header::ETAG, format!("\"{version}\""))]

@@ -566,15 +566,8 @@ pub async fn change_password(
     .await?;
     audit::record(
         &tx,
-        AuditEntry {
-            theater_id: user.theater_id,
-            actor_id: Some(user.user_id),
-            action: "user.change_password",
-            entity_type: "user",
-            entity_id: Some(user.user_id),
-            before: None,
-            after: Some(serde_json::json!({ "password": "changed" })),
-        },
+        AuditEntry::by(&user, "user.change_password", "user", user.user_id)
+            .after(serde_json::json!({ "password": "changed" })),
     )
     .await?;
     let permissions = crate::users::effective_permissions(&tx, user.user_id).await?;

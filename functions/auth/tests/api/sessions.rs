@@ -366,7 +366,11 @@ async fn a_wrong_current_password_changes_nothing() {
 
 #[tokio::test]
 async fn concurrent_registrations_of_one_email_yield_one_201_and_409s() {
-    let app = spawn_app().await;
+    // Above the per-account registration limit, which has its own test.
+    let mut options = TestOptions::default();
+    options.limits.register_per_account =
+        shared::rate_limit::Limit::new(100, Duration::from_secs(3600));
+    let app = spawn_app_with(options, |_| axum::Router::new()).await;
     let attempts = (0..8).map(|i| {
         app.call(
             "POST",
