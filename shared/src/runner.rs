@@ -9,7 +9,7 @@ use axum::Router;
 pub async fn run(router: Router, default_port: u16) -> anyhow::Result<()> {
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
         // Checked before touching the runtime: lambda_http panics outside Lambda.
-        return lambda_http::run(router)
+        return lambda_http::run(for_lambda(router))
             .await
             .map_err(|e| anyhow::anyhow!("lambda runtime failed: {e}"));
     }
@@ -21,6 +21,60 @@ pub async fn run(router: Router, default_port: u16) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("cannot listen on {host}:{port}: {e}"))?;
     tracing::info!(address = %listener.local_addr()?, "listening");
     serve(listener, router).await
+}
+
+/// The Router as the Lambda runtime serves it: the API Gateway stage prefix is removed from the
+/// path before routing, so `/prod/api/v1/...` reaches the same routes as `/api/v1/...`.
+///
+/// `lambda_http` puts the stage in front of the path: a REST API (payload v1) sends the path
+/// without it and `lambda_http` prepends it (unless `AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH` is
+/// set); an HTTP API (payload v2) on a named stage already sends it in `rawPath`. The `$default`
+/// stage adds nothing.
+pub fn for_lambda(router: Router) -> Router {
+    use tower::ServiceExt;
+    Router::new().fallback_service(router.map_request(strip_stage_prefix::<axum::body::Body>))
+}
+
+/// Removes the `/{stage}` prefix that `lambda_http` left on the path (see [`for_lambda`]).
+pub fn strip_stage_prefix<B>(mut req: http::Request<B>) -> http::Request<B> {
+    use lambda_http::RequestExt;
+    use lambda_http::request::RequestContext;
+    let (stage, prefixed) = match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV1(ctx)) => {
+            let stage = ctx.stage.clone();
+            // Mirrors lambda_http: it prepends the stage unless told not to or already there.
+            let prefixed = std::env::var_os("AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH").is_none()
+                && stage
+                    .as_deref()
+                    .is_some_and(|s| !req.raw_http_path().starts_with(&format!("/{s}/")));
+            (stage, prefixed)
+        }
+        Some(RequestContext::ApiGatewayV2(ctx)) => (ctx.stage.clone(), true),
+        _ => (None, false),
+    };
+    let Some(stage) = stage.filter(|s| prefixed && !s.is_empty() && s != "$default") else {
+        return req;
+    };
+    let prefix = format!("/{stage}");
+    let path = req.uri().path();
+    let rest = match path.strip_prefix(&prefix) {
+        Some("") => "/",
+        Some(rest) if rest.starts_with('/') => rest,
+        _ => return req,
+    };
+    let path_and_query = match req.uri().query() {
+        Some(q) => format!("{rest}?{q}"),
+        None => rest.to_string(),
+    };
+    let mut parts = req.uri().clone().into_parts();
+    match path_and_query.parse() {
+        Ok(pq) => parts.path_and_query = Some(pq),
+        Err(_) => return req,
+    }
+    if let Ok(uri) = http::Uri::from_parts(parts) {
+        *req.uri_mut() = uri;
+    }
+    req
 }
 
 /// Serves on an already bound listener (tests bind port 0) with graceful shutdown.
