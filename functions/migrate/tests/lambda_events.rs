@@ -99,7 +99,7 @@ async fn table_exists(database_url: &str, table: &str) -> bool {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_deploy_applies_the_migrations_once_and_reports_to_cloudformation() {
+async fn a_deploy_applies_the_migrations_once_under_the_lambda_runtime_api() {
     let database_url = testkit::database_url(&testkit::create_empty_database().await);
     let cloudformation = ResponseUrl::start().await;
     let runtime = RuntimeApi::start().await;
