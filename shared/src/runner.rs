@@ -110,3 +110,71 @@ pub async fn shutdown_signal() {
     }
     tracing::info!("shutting down");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::strip_stage_prefix;
+
+    fn v2(stage: &str, raw_path: &str) -> lambda_http::Request {
+        let event = serde_json::json!({
+            "version": "2.0", "routeKey": "$default", "rawPath": raw_path, "rawQueryString": "a=1&a=2",
+            "headers": {"host": "api.example.org"},
+            "requestContext": {"accountId": "1", "apiId": "x", "domainName": "api.example.org",
+                "http": {"method": "GET", "path": raw_path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.7"},
+                "requestId": "r", "routeKey": "$default", "stage": stage, "time": "t", "timeEpoch": 0},
+            "isBase64Encoded": false
+        });
+        lambda_http::request::from_str(&event.to_string()).expect("v2 event")
+    }
+
+    fn v1(stage: &str, path: &str) -> lambda_http::Request {
+        let event = serde_json::json!({
+            "resource": "/{proxy+}", "path": path, "httpMethod": "GET",
+            "headers": {"Host": "api.example.org"}, "multiValueHeaders": {"Host": ["api.example.org"]},
+            "queryStringParameters": null, "multiValueQueryStringParameters": null,
+            "requestContext": {"accountId": "1", "apiId": "x", "httpMethod": "GET",
+                "identity": {"sourceIp": "198.51.100.23"}, "path": format!("/{stage}{path}"),
+                "requestId": "r", "resourceId": "x", "resourcePath": "/{proxy+}", "stage": stage},
+            "body": null, "isBase64Encoded": false
+        });
+        lambda_http::request::from_str(&event.to_string()).expect("v1 event")
+    }
+
+    fn path_and_query(req: &lambda_http::Request) -> String {
+        req.uri()
+            .path_and_query()
+            .map(|pq| pq.to_string())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_named_http_api_stage_is_removed_and_the_query_kept() {
+        let req = strip_stage_prefix(v2("prod", "/prod/api/v1/auth/me"));
+        assert_eq!(path_and_query(&req), "/api/v1/auth/me?a=1&a=2");
+    }
+
+    #[test]
+    fn the_default_stage_and_look_alike_segments_stay() {
+        let req = strip_stage_prefix(v2("$default", "/api/v1/users"));
+        assert_eq!(req.uri().path(), "/api/v1/users");
+        let req = strip_stage_prefix(v2("prod", "/production/api/v1/users"));
+        assert_eq!(req.uri().path(), "/production/api/v1/users");
+    }
+
+    #[test]
+    fn the_stage_lambda_http_puts_in_front_of_a_rest_api_path_is_removed() {
+        let before = v1("prod", "/api/v1/auth/login");
+        assert_eq!(before.uri().path(), "/prod/api/v1/auth/login");
+        assert_eq!(
+            strip_stage_prefix(before).uri().path(),
+            "/api/v1/auth/login"
+        );
+    }
+
+    #[test]
+    fn a_rest_api_path_that_itself_starts_with_the_stage_name_is_left_alone() {
+        // lambda_http does not prepend the stage when the path already starts with it.
+        let req = strip_stage_prefix(v1("api", "/api/v1/auth/login"));
+        assert_eq!(req.uri().path(), "/api/v1/auth/login");
+    }
+}
