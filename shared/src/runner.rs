@@ -9,7 +9,7 @@ use axum::Router;
 pub async fn run(router: Router, default_port: u16) -> anyhow::Result<()> {
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
         // Checked before touching the runtime: lambda_http panics outside Lambda.
-        return lambda_http::run(router)
+        return lambda_http::run(for_lambda(router))
             .await
             .map_err(|e| anyhow::anyhow!("lambda runtime failed: {e}"));
     }
@@ -21,6 +21,60 @@ pub async fn run(router: Router, default_port: u16) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("cannot listen on {host}:{port}: {e}"))?;
     tracing::info!(address = %listener.local_addr()?, "listening");
     serve(listener, router).await
+}
+
+/// The Router as the Lambda runtime serves it: the API Gateway stage prefix is removed from the
+/// path before routing, so `/prod/api/v1/...` reaches the same routes as `/api/v1/...`.
+///
+/// `lambda_http` puts the stage in front of the path: a REST API (payload v1) sends the path
+/// without it and `lambda_http` prepends it (unless `AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH` is
+/// set); an HTTP API (payload v2) on a named stage already sends it in `rawPath`. The `$default`
+/// stage adds nothing.
+pub fn for_lambda(router: Router) -> Router {
+    use tower::ServiceExt;
+    Router::new().fallback_service(router.map_request(strip_stage_prefix::<axum::body::Body>))
+}
+
+/// Removes the `/{stage}` prefix that `lambda_http` left on the path (see [`for_lambda`]).
+pub fn strip_stage_prefix<B>(mut req: http::Request<B>) -> http::Request<B> {
+    use lambda_http::RequestExt;
+    use lambda_http::request::RequestContext;
+    let (stage, prefixed) = match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV1(ctx)) => {
+            let stage = ctx.stage.clone();
+            // Mirrors lambda_http: it prepends the stage unless told not to or already there.
+            let prefixed = std::env::var_os("AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH").is_none()
+                && stage
+                    .as_deref()
+                    .is_some_and(|s| !req.raw_http_path().starts_with(&format!("/{s}/")));
+            (stage, prefixed)
+        }
+        Some(RequestContext::ApiGatewayV2(ctx)) => (ctx.stage.clone(), true),
+        _ => (None, false),
+    };
+    let Some(stage) = stage.filter(|s| prefixed && !s.is_empty() && s != "$default") else {
+        return req;
+    };
+    let prefix = format!("/{stage}");
+    let path = req.uri().path();
+    let rest = match path.strip_prefix(&prefix) {
+        Some("") => "/",
+        Some(rest) if rest.starts_with('/') => rest,
+        _ => return req,
+    };
+    let path_and_query = match req.uri().query() {
+        Some(q) => format!("{rest}?{q}"),
+        None => rest.to_string(),
+    };
+    let mut parts = req.uri().clone().into_parts();
+    match path_and_query.parse() {
+        Ok(pq) => parts.path_and_query = Some(pq),
+        Err(_) => return req,
+    }
+    if let Ok(uri) = http::Uri::from_parts(parts) {
+        *req.uri_mut() = uri;
+    }
+    req
 }
 
 /// Serves on an already bound listener (tests bind port 0) with graceful shutdown.
@@ -55,4 +109,72 @@ pub async fn shutdown_signal() {
         _ = terminate => {},
     }
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strip_stage_prefix;
+
+    fn v2(stage: &str, raw_path: &str) -> lambda_http::Request {
+        let event = serde_json::json!({
+            "version": "2.0", "routeKey": "$default", "rawPath": raw_path, "rawQueryString": "a=1&a=2",
+            "headers": {"host": "api.example.org"},
+            "requestContext": {"accountId": "1", "apiId": "x", "domainName": "api.example.org",
+                "http": {"method": "GET", "path": raw_path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.7"},
+                "requestId": "r", "routeKey": "$default", "stage": stage, "time": "t", "timeEpoch": 0},
+            "isBase64Encoded": false
+        });
+        lambda_http::request::from_str(&event.to_string()).expect("v2 event")
+    }
+
+    fn v1(stage: &str, path: &str) -> lambda_http::Request {
+        let event = serde_json::json!({
+            "resource": "/{proxy+}", "path": path, "httpMethod": "GET",
+            "headers": {"Host": "api.example.org"}, "multiValueHeaders": {"Host": ["api.example.org"]},
+            "queryStringParameters": null, "multiValueQueryStringParameters": null,
+            "requestContext": {"accountId": "1", "apiId": "x", "httpMethod": "GET",
+                "identity": {"sourceIp": "198.51.100.23"}, "path": format!("/{stage}{path}"),
+                "requestId": "r", "resourceId": "x", "resourcePath": "/{proxy+}", "stage": stage},
+            "body": null, "isBase64Encoded": false
+        });
+        lambda_http::request::from_str(&event.to_string()).expect("v1 event")
+    }
+
+    fn path_and_query(req: &lambda_http::Request) -> String {
+        req.uri()
+            .path_and_query()
+            .map(|pq| pq.to_string())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_named_http_api_stage_is_removed_and_the_query_kept() {
+        let req = strip_stage_prefix(v2("prod", "/prod/api/v1/auth/me"));
+        assert_eq!(path_and_query(&req), "/api/v1/auth/me?a=1&a=2");
+    }
+
+    #[test]
+    fn the_default_stage_and_look_alike_segments_stay() {
+        let req = strip_stage_prefix(v2("$default", "/api/v1/users"));
+        assert_eq!(req.uri().path(), "/api/v1/users");
+        let req = strip_stage_prefix(v2("prod", "/production/api/v1/users"));
+        assert_eq!(req.uri().path(), "/production/api/v1/users");
+    }
+
+    #[test]
+    fn the_stage_lambda_http_puts_in_front_of_a_rest_api_path_is_removed() {
+        let before = v1("prod", "/api/v1/auth/login");
+        assert_eq!(before.uri().path(), "/prod/api/v1/auth/login");
+        assert_eq!(
+            strip_stage_prefix(before).uri().path(),
+            "/api/v1/auth/login"
+        );
+    }
+
+    #[test]
+    fn a_rest_api_path_that_itself_starts_with_the_stage_name_is_left_alone() {
+        // lambda_http does not prepend the stage when the path already starts with it.
+        let req = strip_stage_prefix(v1("api", "/api/v1/auth/login"));
+        assert_eq!(req.uri().path(), "/api/v1/auth/login");
+    }
 }

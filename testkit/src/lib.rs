@@ -2,6 +2,9 @@
 //! Router (plus whatever Router a test adds) on port 0, against a fresh PostgreSQL database, its
 //! own Redis key prefix and its own embedded S3 store.
 
+pub mod lambda_events;
+pub mod lambda_runtime;
+
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -232,7 +235,7 @@ pub async fn spawn_app_with(
     let s3 = EmbeddedS3::start(data_dir.path(), "127.0.0.1:0".parse().expect("addr"))
         .await
         .expect("embedded S3 starts");
-    let storage = Storage::new(&s3.storage_config("theatre-test")).await;
+    let storage = Storage::new(&test_storage_config(&s3)).await;
     storage.ensure_bucket().await.expect("bucket");
     let services = Services {
         ctx: auth.ctx.clone(),
@@ -265,6 +268,27 @@ pub async fn spawn_app_with(
         keys,
         s3,
         _data_dir: data_dir,
+    }
+}
+
+/// The store a test's storage talks to: the test's own embedded store, or, when
+/// `TEST_S3_ENDPOINT` is set (e.g. LocalStack at http://127.0.0.1:4566), a fresh bucket there
+/// with `TEST_S3_ACCESS_KEY` / `TEST_S3_SECRET_KEY` (default `test` / `test`).
+fn test_storage_config(embedded: &EmbeddedS3) -> shared::storage::StorageConfig {
+    match std::env::var("TEST_S3_ENDPOINT") {
+        Ok(endpoint) if !endpoint.trim().is_empty() => shared::storage::StorageConfig {
+            bucket: format!(
+                "theatre-test-{}",
+                &Uuid::new_v4().simple().to_string()[..12]
+            ),
+            region: "us-east-1".into(),
+            endpoint: Some(endpoint),
+            credentials: Some((
+                std::env::var("TEST_S3_ACCESS_KEY").unwrap_or_else(|_| "test".into()),
+                std::env::var("TEST_S3_SECRET_KEY").unwrap_or_else(|_| "test".into()),
+            )),
+        },
+        _ => embedded.storage_config("theatre-test"),
     }
 }
 
