@@ -1,0 +1,10 @@
+//! The inventory function's API tests, against a real PostgreSQL, Redis and S3-compatible store.
+
+mod helpers;
+
+mod items;
+mod movements;
+mod scope;
+mod search;
+mod tenancy;
+mod trees;
