@@ -12,7 +12,9 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+pub mod bulk;
 pub mod domain;
+pub mod exchange;
 pub mod items;
 pub mod movements;
 pub mod numbers;
@@ -85,6 +87,9 @@ pub fn api() -> OpenApiRouter<InventoryState> {
         ))
         .routes(routes!(search::list_items, items::create_item))
         .routes(routes!(search::list_overdue))
+        .routes(routes!(bulk::bulk))
+        .routes(routes!(exchange::export_csv))
+        .routes(routes!(exchange::import_csv))
         .routes(routes!(search::stats))
         .routes(routes!(
             items::get_item,

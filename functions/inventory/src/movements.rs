@@ -132,7 +132,7 @@ fn from_row(row: &tokio_postgres::Row) -> MovementView {
 }
 
 /// A movement to record.
-#[derive(Deserialize, ToSchema, Default, Clone)]
+#[derive(Serialize, Deserialize, ToSchema, Default, Clone)]
 #[serde(default, deny_unknown_fields)]
 pub struct MovementRequest {
     /// receipt, transfer, reserve, release, issue, return, repair_start, repair_end, write_off.

@@ -2,6 +2,8 @@
 
 mod helpers;
 
+mod bulk;
+mod csv;
 mod items;
 mod movements;
 mod scope;
