@@ -103,7 +103,7 @@ pub fn to_csv(items: &[ItemView], bom: bool) -> anyhow::Result<Vec<u8>> {
     for item in items {
         writer.write_record(row_of(item))?;
     }
-    Ok(writer.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)
+    writer.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 #[utoipa::path(get, path = "/api/v1/inventory/items/export.csv", tag = "inventory", security(("bearer" = [])),
