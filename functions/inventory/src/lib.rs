@@ -16,8 +16,10 @@ pub mod bulk;
 pub mod domain;
 pub mod exchange;
 pub mod items;
+pub mod labels;
 pub mod movements;
 pub mod numbers;
+pub mod photos;
 pub mod scope;
 pub mod search;
 pub mod trees;
@@ -90,6 +92,14 @@ pub fn api() -> OpenApiRouter<InventoryState> {
         .routes(routes!(bulk::bulk))
         .routes(routes!(exchange::export_csv))
         .routes(routes!(exchange::import_csv))
+        .routes(routes!(labels::label_sheet))
+        .routes(routes!(labels::qr_svg_handler))
+        .routes(routes!(labels::qr_png_handler))
+        .routes(routes!(photos::list_photos, photos::create_photo))
+        .routes(routes!(photos::complete_photo))
+        .routes(routes!(photos::set_primary))
+        .routes(routes!(photos::reorder_photos))
+        .routes(routes!(photos::delete_photo))
         .routes(routes!(search::stats))
         .routes(routes!(
             items::get_item,
