@@ -111,6 +111,35 @@ async fn a_department_head_edits_and_moves_only_their_departments_items() {
         .await;
     assert_eq!(claim.status, StatusCode::FORBIDDEN);
 
+    // Bulk actions check every item: the foreign one fails on its own.
+    let bulk = app
+        .post(
+            "/api/v1/inventory/items/bulk",
+            &head.token,
+            json!({ "ids": [own_id, foreign_id], "action": "add_tags", "tags": ["гастроли"],
+                    "per_item": true }),
+        )
+        .await;
+    assert_eq!(bulk.status, StatusCode::OK, "{:?}", bulk.body);
+    assert_eq!(bulk.body["results"][0]["status"], 200);
+    assert_eq!(bulk.body["results"][1]["status"], 403);
+
+    // A CSV import may only bring items into their categories.
+    let report = app
+        .http
+        .post(app.url("/api/v1/inventory/items/import?dry_run=true"))
+        .bearer_auth(&head.token)
+        .header("content-type", "text/csv")
+        .body("name,category_code\nЧаша,props\nКорсет,costumes\n")
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    assert_eq!(report["valid_rows"], 1, "{report:?}");
+    assert_eq!(report["errors"][0]["line"], 3);
+
     // They still see everything.
     let all = app.get("/api/v1/inventory/items", &head.token).await;
     assert_eq!(all.body["items"].as_array().unwrap().len(), 3);

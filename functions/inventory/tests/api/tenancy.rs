@@ -46,6 +46,14 @@ async fn another_theatres_admin_gets_404_on_every_endpoint() {
             None,
         ),
         ("GET", format!("/api/v1/inventory/locations/{stage}"), None),
+        ("GET", format!("/api/v1/inventory/items/{id}/photos"), None),
+        ("GET", format!("/api/v1/inventory/items/{id}/qr.svg"), None),
+        ("GET", format!("/api/v1/inventory/items/{id}/qr.png"), None),
+        (
+            "POST",
+            "/api/v1/inventory/items/labels".to_string(),
+            Some(json!({ "ids": [id] })),
+        ),
         (
             "PATCH",
             format!("/api/v1/inventory/locations/{stage}"),
@@ -131,6 +139,9 @@ async fn a_viewer_may_look_but_not_change() {
         format!("/api/v1/inventory/items/{id}/movements"),
         "/api/v1/inventory/movements".to_string(),
         "/api/v1/inventory/stats".to_string(),
+        "/api/v1/inventory/items/overdue".to_string(),
+        "/api/v1/inventory/items/export.csv".to_string(),
+        format!("/api/v1/inventory/items/{id}/photos"),
         "/api/v1/inventory/categories".to_string(),
         "/api/v1/inventory/locations".to_string(),
     ] {
