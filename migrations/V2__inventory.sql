@@ -34,6 +34,21 @@ CREATE UNIQUE INDEX inventory_categories_code_key
     ON inventory_categories (theater_id, code) WHERE deleted_at IS NULL;
 CREATE INDEX inventory_categories_parent_idx ON inventory_categories (theater_id, parent_id);
 
+-- The department a category belongs to: its own, or the nearest ancestor's. A subcategory
+-- ("hats" under "costumes") stays with its trade's department unless assigned elsewhere.
+CREATE FUNCTION inventory_category_department(theater uuid, category uuid)
+RETURNS uuid LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    WITH RECURSIVE up (id, parent_id, department_id, depth) AS (
+        SELECT id, parent_id, department_id, 0 FROM inventory_categories
+        WHERE theater_id = theater AND id = category
+        UNION ALL
+        SELECT c.id, c.parent_id, c.department_id, up.depth + 1
+        FROM inventory_categories c JOIN up ON c.id = up.parent_id
+        WHERE c.theater_id = theater AND up.department_id IS NULL AND up.depth < 1000
+    )
+    SELECT department_id FROM up WHERE department_id IS NOT NULL ORDER BY depth LIMIT 1
+$$;
+
 -- Locations: building → room → shelf, a tree as well.
 CREATE TABLE inventory_locations (
     id          uuid PRIMARY KEY,

@@ -268,7 +268,7 @@ struct Lookups {
 async fn lookups(client: &impl GenericClient, theater_id: Uuid) -> ApiResult<Lookups> {
     let categories = client
         .query(
-            "SELECT code, id, department_id FROM inventory_categories
+            "SELECT code, id, inventory_category_department(theater_id, id) FROM inventory_categories
              WHERE theater_id = $1 AND deleted_at IS NULL",
             &[&theater_id],
         )

@@ -58,8 +58,9 @@ impl Scope {
         matches!(self, Scope::Everything)
     }
 
-    /// A 403 unless items of `category_id` are within the scope. The category must belong to
-    /// the caller's theatre (callers load it first; an unknown one is a 403 here too).
+    /// A 403 unless items of `category_id` are within the scope: the category's department
+    /// (its own or the nearest ancestor's) must be one of the caller's. The category must belong
+    /// to the caller's theatre (callers load it first; an unknown one is a 403 here too).
     pub async fn check_category(
         &self,
         client: &impl GenericClient,
@@ -71,7 +72,8 @@ impl Scope {
         };
         let department: Option<Option<Uuid>> = client
             .query_opt(
-                "SELECT department_id FROM inventory_categories WHERE theater_id = $1 AND id = $2",
+                "SELECT inventory_category_department(theater_id, id) FROM inventory_categories
+                 WHERE theater_id = $1 AND id = $2",
                 &[&theater_id, &category_id],
             )
             .await?

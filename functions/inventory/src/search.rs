@@ -36,7 +36,7 @@ pub struct ItemFilter {
     pub status: Option<String>,
     /// One condition or several separated by commas.
     pub condition: Option<String>,
-    /// Items of categories assigned to this department.
+    /// Items of categories assigned to this department (directly or through a parent category).
     pub department_id: Option<Uuid>,
     /// Items linked to, reserved for or issued to this performance.
     pub performance_id: Option<Uuid>,
@@ -138,8 +138,8 @@ impl ItemFilter {
         if let Some(d) = self.department_id {
             let p = w.push(d);
             w.sql += &format!(
-                " AND i.category_id IN (SELECT id FROM inventory_categories
-                                        WHERE theater_id = $1 AND department_id = {p})"
+                " AND i.category_id IN (SELECT c.id FROM inventory_categories c WHERE c.theater_id = $1
+                                        AND inventory_category_department(c.theater_id, c.id) = {p})"
             );
         }
         if let Some(perf) = self.performance_id {

@@ -187,3 +187,46 @@ async fn membership_counts_like_heading_and_a_wider_role_lifts_the_limit() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn a_subcategory_belongs_to_its_parents_department_unless_assigned_elsewhere() {
+    let app = spawn().await;
+    let admin = app.new_theater().await;
+    let head = app.user_with_roles(&admin, &["department_head"]).await;
+    let costume_dep = department(&app, &admin, "costume").await;
+    let props_dep = department(&app, &admin, "props").await;
+    app.patch(
+        &format!("/api/v1/departments/{costume_dep}"),
+        &admin.token,
+        json!({ "head_id": head.user_id }),
+    )
+    .await;
+    let costumes = category(&app, &admin, "costumes").await;
+    let mut sub = Vec::new();
+    for (code, department) in [("hats", None), ("fans", Some(props_dep.clone()))] {
+        let created = app
+            .post(
+                "/api/v1/inventory/categories",
+                &admin.token,
+                json!({ "code": code, "name": code, "parent_id": costumes, "department_id": department }),
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+        sub.push(created.body["id"].as_str().unwrap().to_string());
+    }
+    let hat = item(&app, &admin, json!({ "category_id": sub[0] })).await;
+    let fan = item(&app, &admin, json!({ "category_id": sub[1] })).await;
+    let rename = json!({ "name": "Новое" });
+    let path =
+        |v: &serde_json::Value| format!("/api/v1/inventory/items/{}", v["id"].as_str().unwrap());
+    assert_eq!(
+        app.patch(&path(&hat), &head.token, rename.clone())
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.patch(&path(&fan), &head.token, rename).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
