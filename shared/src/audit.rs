@@ -22,6 +22,38 @@ pub struct AuditEntry<'a> {
     pub after: Option<Value>,
 }
 
+impl<'a> AuditEntry<'a> {
+    /// A change made by `user` to `entity_type` `entity_id`.
+    pub fn by(
+        user: &crate::auth::AuthUser,
+        action: &'a str,
+        entity_type: &'a str,
+        entity_id: Uuid,
+    ) -> Self {
+        Self {
+            theater_id: user.theater_id,
+            actor_id: Some(user.user_id),
+            action,
+            entity_type,
+            entity_id: Some(entity_id),
+            before: None,
+            after: None,
+        }
+    }
+
+    /// The entity before the change.
+    pub fn before(mut self, value: impl serde::Serialize) -> Self {
+        self.before = serde_json::to_value(value).ok();
+        self
+    }
+
+    /// The entity after the change.
+    pub fn after(mut self, value: impl serde::Serialize) -> Self {
+        self.after = serde_json::to_value(value).ok();
+        self
+    }
+}
+
 /// The fields that changed: `{field: {"from": .., "to": ..}}`. For a creation every field of
 /// `after` appears with `from: null`, for a deletion every field of `before` with `to: null`.
 pub fn diff(before: Option<&Value>, after: Option<&Value>) -> Value {

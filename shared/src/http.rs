@@ -16,6 +16,7 @@ use tower_http::request_id::{
     MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::config::CommonConfig;
@@ -37,7 +38,6 @@ pub fn current_request_id() -> Option<String> {
 pub fn with_common_layers(router: Router, config: &CommonConfig) -> Router {
     let cors = cors_layer(&config.cors_origins);
     router
-        .layer(middleware::from_fn(problem_details))
         .layer(CatchPanicLayer::custom(
             |_panic: Box<dyn std::any::Any + Send>| {
                 problem_response(
@@ -51,8 +51,15 @@ pub fn with_common_layers(router: Router, config: &CommonConfig) -> Router {
                 )
             },
         ))
+        .layer(axum::extract::DefaultBodyLimit::max(config.body_limit))
         .layer(RequestBodyLimitLayer::new(config.body_limit))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(30),
+        ))
         .layer(cors)
+        // Outside the limit and panic layers, so their bare responses become problem+json too.
+        .layer(middleware::from_fn(problem_details))
         .layer(middleware::from_fn(scope_request_id))
         .layer(
             TraceLayer::new_for_http()
@@ -192,6 +199,16 @@ pub async fn not_found() -> Response {
 /// An empty 204.
 pub fn no_content() -> Response {
     (StatusCode::NO_CONTENT, Body::empty()).into_response()
+}
+
+/// `200` with the resource and its `ETag`.
+pub fn with_etag(version: i32, body: impl serde::Serialize) -> Response {
+    (etag(version), axum::Json(body)).into_response()
+}
+
+/// `201 Created` with the new resource and its `ETag`.
+pub fn created(version: i32, body: impl serde::Serialize) -> Response {
+    (StatusCode::CREATED, etag(version), axum::Json(body)).into_response()
 }
 
 /// An `ETag` header value for a row version.

@@ -21,6 +21,7 @@ pub struct RateLimits {
     pub login_per_ip: Limit,
     pub login_per_account: Limit,
     pub register_per_ip: Limit,
+    pub register_per_account: Limit,
     pub refresh_per_ip: Limit,
     pub refresh_per_account: Limit,
 }
@@ -32,6 +33,7 @@ impl Default for RateLimits {
             login_per_ip: Limit::new(30, minute),
             login_per_account: Limit::new(10, Duration::from_secs(15 * 60)),
             register_per_ip: Limit::new(10, Duration::from_secs(3600)),
+            register_per_account: Limit::new(5, Duration::from_secs(3600)),
             refresh_per_ip: Limit::new(120, minute),
             refresh_per_account: Limit::new(30, minute),
         }
@@ -57,6 +59,10 @@ impl AuthConfig {
                 login_per_ip: limit("RATE_LIMIT_LOGIN_PER_IP", d.login_per_ip)?,
                 login_per_account: limit("RATE_LIMIT_LOGIN_PER_ACCOUNT", d.login_per_account)?,
                 register_per_ip: limit("RATE_LIMIT_REGISTER_PER_IP", d.register_per_ip)?,
+                register_per_account: limit(
+                    "RATE_LIMIT_REGISTER_PER_ACCOUNT",
+                    d.register_per_account,
+                )?,
                 refresh_per_ip: limit("RATE_LIMIT_REFRESH_PER_IP", d.refresh_per_ip)?,
                 refresh_per_account: limit(
                     "RATE_LIMIT_REFRESH_PER_ACCOUNT",

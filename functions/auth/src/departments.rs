@@ -2,8 +2,7 @@
 
 use axum::Json as JsonResponse;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
 use serde::{Deserialize, Serialize};
@@ -143,24 +142,11 @@ pub async fn create_department(
         .ok_or(ApiError::NotFound)?;
     audit::record(
         &tx,
-        AuditEntry {
-            theater_id: user.theater_id,
-            actor_id: Some(user.user_id),
-            action: "department.create",
-            entity_type: "department",
-            entity_id: Some(id),
-            before: None,
-            after: Some(as_json(&view)),
-        },
+        AuditEntry::by(&user, "department.create", "department", id).after(as_json(&view)),
     )
     .await?;
     tx.commit().await?;
-    Ok((
-        StatusCode::CREATED,
-        shared::http::etag(view.version),
-        JsonResponse(view),
-    )
-        .into_response())
+    Ok(shared::http::created(view.version, view))
 }
 
 #[utoipa::path(get, path = "/api/v1/departments/{id}", tag = "departments", security(("bearer" = [])),
@@ -175,7 +161,7 @@ pub async fn get_department(
     let view = load(&client, user.theater_id, id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    Ok((shared::http::etag(view.version), JsonResponse(view)).into_response())
+    Ok(shared::http::with_etag(view.version, view))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -242,19 +228,13 @@ pub async fn update_department(
         .ok_or(ApiError::NotFound)?;
     audit::record(
         &tx,
-        AuditEntry {
-            theater_id: user.theater_id,
-            actor_id: Some(user.user_id),
-            action: "department.update",
-            entity_type: "department",
-            entity_id: Some(id),
-            before: Some(as_json(&before)),
-            after: Some(as_json(&after)),
-        },
+        AuditEntry::by(&user, "department.update", "department", id)
+            .before(as_json(&before))
+            .after(as_json(&after)),
     )
     .await?;
     tx.commit().await?;
-    Ok((shared::http::etag(after.version), JsonResponse(after)).into_response())
+    Ok(shared::http::with_etag(after.version, after))
 }
 
 /// Soft delete: the row stays for history (categories may still point at it).
@@ -287,15 +267,7 @@ pub async fn delete_department(
     .await?;
     audit::record(
         &tx,
-        AuditEntry {
-            theater_id: user.theater_id,
-            actor_id: Some(user.user_id),
-            action: "department.delete",
-            entity_type: "department",
-            entity_id: Some(id),
-            before: Some(as_json(&before)),
-            after: None,
-        },
+        AuditEntry::by(&user, "department.delete", "department", id).before(as_json(&before)),
     )
     .await?;
     tx.commit().await?;

@@ -88,6 +88,21 @@ pub fn code(raw: &str, allow_dash: bool) -> Result<String, String> {
     }
 }
 
+/// A PATCH text field: a blank value clears it like `null`.
+pub fn patch_text(
+    field: shared::patch::Patch<String>,
+    max: usize,
+) -> Result<shared::patch::Patch<String>, String> {
+    use shared::patch::Patch;
+    match field {
+        Patch::Value(v) => Ok(match optional_text(Some(&v), max)? {
+            Some(t) => Patch::Value(t),
+            None => Patch::Null,
+        }),
+        other => Ok(other),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,20 +131,5 @@ mod tests {
         assert!(code("Bad Code", false).is_err());
         assert!(code("main-stage", false).is_err());
         assert!(code("main-stage", true).is_ok());
-    }
-}
-
-/// A PATCH text field: a blank value clears it like `null`.
-pub fn patch_text(
-    field: shared::patch::Patch<String>,
-    max: usize,
-) -> Result<shared::patch::Patch<String>, String> {
-    use shared::patch::Patch;
-    match field {
-        Patch::Value(v) => Ok(match optional_text(Some(&v), max)? {
-            Some(t) => Patch::Value(t),
-            None => Patch::Null,
-        }),
-        other => Ok(other),
     }
 }

@@ -3,8 +3,7 @@
 
 use axum::Json as JsonResponse;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
 use serde::{Deserialize, Serialize};
@@ -183,24 +182,11 @@ pub async fn create_role(
         .ok_or(ApiError::NotFound)?;
     audit::record(
         &tx,
-        AuditEntry {
-            theater_id: user.theater_id,
-            actor_id: Some(user.user_id),
-            action: "role.create",
-            entity_type: "role",
-            entity_id: Some(id),
-            before: None,
-            after: Some(as_json(&view)),
-        },
+        AuditEntry::by(&user, "role.create", "role", id).after(as_json(&view)),
     )
     .await?;
     tx.commit().await?;
-    Ok((
-        StatusCode::CREATED,
-        shared::http::etag(view.version),
-        JsonResponse(view),
-    )
-        .into_response())
+    Ok(shared::http::created(view.version, view))
 }
 
 #[utoipa::path(get, path = "/api/v1/roles/{id}", tag = "roles", security(("bearer" = [])),
@@ -216,7 +202,7 @@ pub async fn get_role(
     let view = load_role(&client, user.theater_id, id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    Ok((shared::http::etag(view.version), JsonResponse(view)).into_response())
+    Ok(shared::http::with_etag(view.version, view))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -329,22 +315,16 @@ pub async fn update_role(
         .ok_or(ApiError::NotFound)?;
     audit::record(
         &tx,
-        AuditEntry {
-            theater_id: user.theater_id,
-            actor_id: Some(user.user_id),
-            action: "role.update",
-            entity_type: "role",
-            entity_id: Some(id),
-            before: Some(as_json(&before)),
-            after: Some(as_json(&after)),
-        },
+        AuditEntry::by(&user, "role.update", "role", id)
+            .before(as_json(&before))
+            .after(as_json(&after)),
     )
     .await?;
     tx.commit().await?;
     for (user_id, version) in bumped {
         end_sessions_after_commit(&state, user_id, version).await;
     }
-    Ok((shared::http::etag(after.version), JsonResponse(after)).into_response())
+    Ok(shared::http::with_etag(after.version, after))
 }
 
 #[utoipa::path(delete, path = "/api/v1/roles/{id}", tag = "roles", security(("bearer" = [])),
@@ -383,15 +363,7 @@ pub async fn delete_role(
     .await?;
     audit::record(
         &tx,
-        AuditEntry {
-            theater_id: user.theater_id,
-            actor_id: Some(user.user_id),
-            action: "role.delete",
-            entity_type: "role",
-            entity_id: Some(id),
-            before: Some(as_json(&before)),
-            after: None,
-        },
+        AuditEntry::by(&user, "role.delete", "role", id).before(as_json(&before)),
     )
     .await?;
     tx.commit().await?;

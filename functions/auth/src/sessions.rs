@@ -181,6 +181,12 @@ pub async fn register(
         state.limits.register_per_ip,
     )
     .await?;
+    rate_limit::hit(
+        &state.ctx.redis,
+        &format!("register:account:{}", body.email.trim().to_lowercase()),
+        state.limits.register_per_account,
+    )
+    .await?;
     let mut errors = FieldErrors::new();
     let theater_name = errors.take("theater_name", text(&body.theater_name, 200));
     let email = errors.take("email", Email::parse(&body.email));
@@ -560,15 +566,8 @@ pub async fn change_password(
     .await?;
     audit::record(
         &tx,
-        AuditEntry {
-            theater_id: user.theater_id,
-            actor_id: Some(user.user_id),
-            action: "user.change_password",
-            entity_type: "user",
-            entity_id: Some(user.user_id),
-            before: None,
-            after: Some(serde_json::json!({ "password": "changed" })),
-        },
+        AuditEntry::by(&user, "user.change_password", "user", user.user_id)
+            .after(serde_json::json!({ "password": "changed" })),
     )
     .await?;
     let permissions = crate::users::effective_permissions(&tx, user.user_id).await?;

@@ -1,8 +1,7 @@
 //! The caller's theatre and its settings.
 
-use axum::Json as JsonResponse;
 use axum::extract::State;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
 use serde::{Deserialize, Serialize};
@@ -63,7 +62,7 @@ pub async fn get_theater(State(state): State<AuthState>, user: AuthUser) -> ApiR
     let view = load_theater(&client, user.theater_id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    Ok((shared::http::etag(view.version), JsonResponse(view)).into_response())
+    Ok(shared::http::with_etag(view.version, view))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -160,17 +159,11 @@ pub async fn update_theater(
         .ok_or(ApiError::NotFound)?;
     audit::record(
         &tx,
-        AuditEntry {
-            theater_id: user.theater_id,
-            actor_id: Some(user.user_id),
-            action: "theater.update",
-            entity_type: "theater",
-            entity_id: Some(user.theater_id),
-            before: Some(serde_json::to_value(&before).unwrap_or_default()),
-            after: Some(serde_json::to_value(&after).unwrap_or_default()),
-        },
+        AuditEntry::by(&user, "theater.update", "theater", user.theater_id)
+            .before(&before)
+            .after(&after),
     )
     .await?;
     tx.commit().await?;
-    Ok((shared::http::etag(after.version), JsonResponse(after)).into_response())
+    Ok(shared::http::with_etag(after.version, after))
 }

@@ -4,8 +4,7 @@
 
 use axum::Json as JsonResponse;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
 use serde::{Deserialize, Serialize};
@@ -214,6 +213,18 @@ fn last_admin() -> ApiError {
     ApiError::conflict("this would leave the theatre without an active administrator")
 }
 
+/// Revokes every refresh token of `user_id` and bumps the session version; returns it for
+/// publishing after the commit.
+async fn end_all_sessions(client: &impl GenericClient, user_id: Uuid) -> ApiResult<i32> {
+    client
+        .execute(
+            "UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL",
+            &[&user_id],
+        )
+        .await?;
+    bump_session_version(client, user_id).await
+}
+
 async fn bump_session_version(client: &impl GenericClient, user_id: Uuid) -> ApiResult<i32> {
     Ok(client
         .query_one(
@@ -222,10 +233,6 @@ async fn bump_session_version(client: &impl GenericClient, user_id: Uuid) -> Api
         )
         .await?
         .get(0))
-}
-
-fn as_json(view: &UserView) -> serde_json::Value {
-    serde_json::to_value(view).unwrap_or_default()
 }
 
 /// Filters of the user list.
@@ -369,24 +376,11 @@ pub async fn create_user(
         .ok_or(ApiError::NotFound)?;
     audit::record(
         &tx,
-        AuditEntry {
-            theater_id: user.theater_id,
-            actor_id: Some(user.user_id),
-            action: "user.create",
-            entity_type: "user",
-            entity_id: Some(id),
-            before: None,
-            after: Some(as_json(&view)),
-        },
+        AuditEntry::by(&user, "user.create", "user", id).after(&view),
     )
     .await?;
     tx.commit().await?;
-    Ok((
-        StatusCode::CREATED,
-        shared::http::etag(view.version),
-        JsonResponse(view),
-    )
-        .into_response())
+    Ok(shared::http::created(view.version, view))
 }
 
 async fn replace_roles(
@@ -463,7 +457,7 @@ pub async fn get_user(
     let (view, _, _) = load_user(&client, user.theater_id, id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    Ok((shared::http::etag(view.version), JsonResponse(view)).into_response())
+    Ok(shared::http::with_etag(view.version, view))
 }
 
 /// `PATCH /users/{id}`: profile fields; `is_active: true` reactivates (deactivate with DELETE).
@@ -576,19 +570,13 @@ pub async fn update_user(
         .ok_or(ApiError::NotFound)?;
     audit::record(
         &tx,
-        AuditEntry {
-            theater_id: user.theater_id,
-            actor_id: Some(user.user_id),
-            action: "user.update",
-            entity_type: "user",
-            entity_id: Some(id),
-            before: Some(as_json(&before)),
-            after: Some(as_json(&after)),
-        },
+        AuditEntry::by(&user, "user.update", "user", id)
+            .before(&before)
+            .after(&after),
     )
     .await?;
     tx.commit().await?;
-    Ok((shared::http::etag(after.version), JsonResponse(after)).into_response())
+    Ok(shared::http::with_etag(after.version, after))
 }
 
 #[utoipa::path(delete, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])),
@@ -625,26 +613,15 @@ pub async fn deactivate_user(
         &[&user.theater_id, &id],
     )
     .await?;
-    let session_version = bump_session_version(&tx, id).await?;
-    tx.execute(
-        "UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL",
-        &[&id],
-    )
-    .await?;
+    let session_version = end_all_sessions(&tx, id).await?;
     let (after, _, _) = load_user(&tx, user.theater_id, id)
         .await?
         .ok_or(ApiError::NotFound)?;
     audit::record(
         &tx,
-        AuditEntry {
-            theater_id: user.theater_id,
-            actor_id: Some(user.user_id),
-            action: "user.deactivate",
-            entity_type: "user",
-            entity_id: Some(id),
-            before: Some(as_json(&before)),
-            after: Some(as_json(&after)),
-        },
+        AuditEntry::by(&user, "user.deactivate", "user", id)
+            .before(&before)
+            .after(&after),
     )
     .await?;
     tx.commit().await?;
@@ -706,22 +683,16 @@ pub async fn set_roles(
         .ok_or(ApiError::NotFound)?;
     audit::record(
         &tx,
-        AuditEntry {
-            theater_id: user.theater_id,
-            actor_id: Some(user.user_id),
-            action: "user.set_roles",
-            entity_type: "user",
-            entity_id: Some(id),
-            before: Some(serde_json::json!({ "roles": before.roles })),
-            after: Some(serde_json::json!({ "roles": after.roles })),
-        },
+        AuditEntry::by(&user, "user.set_roles", "user", id)
+            .before(serde_json::json!({ "roles": before.roles }))
+            .after(serde_json::json!({ "roles": after.roles })),
     )
     .await?;
     tx.commit().await?;
     // Tokens carry permissions: make the user's current ones stale so the next refresh
     // picks up the new set.
     end_sessions_after_commit(&state, id, session_version).await;
-    Ok((shared::http::etag(after.version), JsonResponse(after)).into_response())
+    Ok(shared::http::with_etag(after.version, after))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -756,19 +727,13 @@ pub async fn set_departments(
         .ok_or(ApiError::NotFound)?;
     audit::record(
         &tx,
-        AuditEntry {
-            theater_id: user.theater_id,
-            actor_id: Some(user.user_id),
-            action: "user.set_departments",
-            entity_type: "user",
-            entity_id: Some(id),
-            before: Some(serde_json::json!({ "departments": before.departments })),
-            after: Some(serde_json::json!({ "departments": after.departments })),
-        },
+        AuditEntry::by(&user, "user.set_departments", "user", id)
+            .before(serde_json::json!({ "departments": before.departments }))
+            .after(serde_json::json!({ "departments": after.departments })),
     )
     .await?;
     tx.commit().await?;
-    Ok((shared::http::etag(after.version), JsonResponse(after)).into_response())
+    Ok(shared::http::with_etag(after.version, after))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -802,23 +767,11 @@ pub async fn reset_password(
         &[&user.theater_id, &id, &hash],
     )
     .await?;
-    let session_version = bump_session_version(&tx, id).await?;
-    tx.execute(
-        "UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL",
-        &[&id],
-    )
-    .await?;
+    let session_version = end_all_sessions(&tx, id).await?;
     audit::record(
         &tx,
-        AuditEntry {
-            theater_id: user.theater_id,
-            actor_id: Some(user.user_id),
-            action: "user.reset_password",
-            entity_type: "user",
-            entity_id: Some(id),
-            before: None,
-            after: Some(serde_json::json!({ "password": "reset" })),
-        },
+        AuditEntry::by(&user, "user.reset_password", "user", id)
+            .after(serde_json::json!({ "password": "reset" })),
     )
     .await?;
     tx.commit().await?;

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Cold start of a function binary: process start until its first answered request
+# (GET /health, which also opens the first PostgreSQL and Redis connections).
+# Usage: bench/cold-start.sh [binary] [runs]   (default: target/release/auth, 20 runs)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=${1:-target/release/auth}
+runs=${2:-20}
+port=39401
+keys=$(mktemp -d)
+trap 'rm -rf "$keys"' EXIT
+# A throwaway key pair (the auth function needs both halves).
+cargo run --quiet -p theatre-gateway --example dev-keys -- "$keys" >/dev/null
+export JWT_PRIVATE_KEY="$(cat "$keys/private.pem")" JWT_PUBLIC_KEY="$(cat "$keys/public.pem")"
+export PORT=$port DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} RUST_LOG=warn
+times=()
+for _ in $(seq "$runs"); do
+  start=$(date +%s%N)
+  "$bin" >/dev/null 2>&1 &
+  pid=$!
+  until curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1; do sleep 0.001; done
+  end=$(date +%s%N)
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+  times+=($(( (end - start) / 1000 )))
+done
+printf '%s\n' "${times[@]}" | sort -n | awk -v bin="$bin" '
+  { a[NR] = $1 } END {
+    printf "%s: cold start to first answered request over %d runs: median %.1f ms, p90 %.1f ms, min %.1f ms\n",
+      bin, NR, a[int((NR + 1) / 2)] / 1000, a[int(NR * 0.9)] / 1000, a[1] / 1000 }'
+ls -l "$bin" | awk '{ printf "binary size: %.1f MiB\n", $5 / 1048576 }'

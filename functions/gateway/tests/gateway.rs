@@ -1,0 +1,143 @@
+//! The local all-in-one: first start creates a demo theatre once, the API docs are served, and
+//! missing dependencies are reported in one clear line.
+
+use gateway::{GatewayConfig, build};
+use serde_json::Value;
+
+fn config(database_url: String, data_dir: &std::path::Path) -> GatewayConfig {
+    GatewayConfig {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        database_url,
+        redis_url: testkit::redis_url(),
+        redis_prefix: format!("test:{}:", uuid::Uuid::new_v4().simple()),
+        data_dir: data_dir.to_path_buf(),
+        s3_endpoint: None,
+        s3_bucket: "theatre".into(),
+        embedded_s3_port: 0,
+        cors_origins: vec![],
+        limits: auth::RateLimits::default(),
+        create_demo: true,
+    }
+}
+
+async fn serve(router: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(shared::runner::serve(listener, router));
+    url
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_first_start_creates_the_database_and_a_demo_theatre_that_can_sign_in() {
+    // A database that does not exist yet: the gateway creates it.
+    let name = format!(
+        "theatre_test_{}_{}",
+        chrono::Utc::now().timestamp(),
+        uuid::Uuid::new_v4().simple()
+    );
+    let data = tempfile::tempdir().unwrap();
+    let first = build(config(testkit::database_url(&name), data.path()))
+        .await
+        .unwrap();
+    let (email, password) = first
+        .demo_login
+        .clone()
+        .expect("demo login printed on first start");
+    let saved = std::fs::read_to_string(data.path().join("demo-login.txt")).unwrap();
+    assert!(saved.contains(&password));
+    assert!(data.path().join("keys/jwt-ed25519.pem").exists());
+
+    let url = serve(first.router).await;
+    let http = reqwest::Client::new();
+    let login: Value = http
+        .post(format!("{url}/api/v1/auth/login"))
+        .json(&serde_json::json!({"email": email, "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(login["theater"]["name"], "Демо-театр");
+    let token = login["access_token"].as_str().unwrap().to_string();
+
+    // A restart keeps the theatre, creates no second one and reuses the key: old tokens work.
+    let second = build(config(testkit::database_url(&name), data.path()))
+        .await
+        .unwrap();
+    assert!(second.demo_login.is_none());
+    let url = serve(second.router).await;
+    let me = http
+        .get(format!("{url}/api/v1/auth/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_openapi_document_and_the_api_reference_are_served() {
+    let name = testkit::create_empty_database().await;
+    let data = tempfile::tempdir().unwrap();
+    let mut cfg = config(testkit::database_url(&name), data.path());
+    cfg.create_demo = false;
+    let gw = build(cfg).await.unwrap();
+    let url = serve(gw.router).await;
+    let doc: Value = reqwest::get(format!("{url}/api/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    for path in [
+        "/api/v1/auth/register",
+        "/api/v1/auth/login",
+        "/api/v1/users/{id}",
+        "/api/v1/roles",
+        "/api/v1/audit",
+        "/health",
+    ] {
+        assert!(doc["paths"].get(path).is_some(), "{path} is documented");
+    }
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    let docs = reqwest::get(format!("{url}/docs")).await.unwrap();
+    assert_eq!(docs.status(), 200);
+    assert!(docs.text().await.unwrap().contains("openapi"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unreachable_dependencies_fail_start_up_with_one_clear_line() {
+    let data = tempfile::tempdir().unwrap();
+    let mut no_redis = config(testkit::database_url("postgres"), data.path());
+    no_redis.redis_url = "redis://127.0.0.1:1".into();
+    let err = build(no_redis)
+        .await
+        .err()
+        .expect("start-up fails")
+        .to_string();
+    assert!(
+        err.starts_with("Redis is not reachable at redis://127.0.0.1:1"),
+        "{err}"
+    );
+    assert!(err.contains("redis-server") && !err.contains('\n'), "{err}");
+
+    let no_pg = config(
+        "postgres://postgres@127.0.0.1:1/theatre".into(),
+        data.path(),
+    );
+    let err = build(no_pg)
+        .await
+        .err()
+        .expect("start-up fails")
+        .to_string();
+    assert!(
+        err.starts_with("PostgreSQL is not reachable at postgres://postgres@127.0.0.1:1/theatre"),
+        "{err}"
+    );
+    assert!(
+        err.contains("pg_ctlcluster") && !err.contains('\n'),
+        "{err}"
+    );
+}
