@@ -293,6 +293,78 @@ const CONSTRAINTS: &[ConstraintMeaning] = &[
         field: "role_ids",
         message: "no such role in this theatre",
     },
+    ConstraintMeaning {
+        name: "inventory_categories_code_key",
+        status: StatusCode::CONFLICT,
+        field: "code",
+        message: "a category with this code already exists in this theatre",
+    },
+    ConstraintMeaning {
+        name: "inventory_locations_code_key",
+        status: StatusCode::CONFLICT,
+        field: "code",
+        message: "a location with this code already exists in this theatre",
+    },
+    ConstraintMeaning {
+        name: "inventory_categories_no_cycle",
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        field: "parent_id",
+        message: "the new parent is inside this category: that would make a cycle",
+    },
+    ConstraintMeaning {
+        name: "inventory_locations_no_cycle",
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        field: "parent_id",
+        message: "the new parent is inside this location: that would make a cycle",
+    },
+    ConstraintMeaning {
+        name: "inventory_categories_not_own_parent",
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        field: "parent_id",
+        message: "a category cannot be its own parent",
+    },
+    ConstraintMeaning {
+        name: "inventory_locations_not_own_parent",
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        field: "parent_id",
+        message: "a location cannot be its own parent",
+    },
+    ConstraintMeaning {
+        name: "inventory_categories_department_fkey",
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        field: "department_id",
+        message: "no such department in this theatre",
+    },
+    ConstraintMeaning {
+        name: "inventory_items_number_key",
+        status: StatusCode::CONFLICT,
+        field: "inventory_number",
+        message: "an item with this inventory number exists or existed in this theatre; numbers are never reused",
+    },
+    ConstraintMeaning {
+        name: "inventory_items_holder_user_fkey",
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        field: "holder_user_id",
+        message: "no such user in this theatre",
+    },
+    ConstraintMeaning {
+        name: "inventory_movements_holder_user_fkey",
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        field: "holder_user_id",
+        message: "no such user in this theatre",
+    },
+    ConstraintMeaning {
+        name: "inventory_items_warranty_after_purchase",
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        field: "warranty_until",
+        message: "must not be before purchase_date",
+    },
+    ConstraintMeaning {
+        name: "inventory_items_in_use_has_holder",
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        field: "holder_user_id",
+        message: "an issued item needs a holder: a user, performance or event",
+    },
 ];
 
 /// Registers nothing at run time: other modules' constraints are added to [`CONSTRAINTS`].
@@ -396,6 +468,11 @@ impl FieldErrors {
                 None
             }
         }
+    }
+
+    /// Whether nothing was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 
     /// The 422 for what was recorded (call when a parse came back empty).

@@ -154,7 +154,11 @@ pub async fn build(config: GatewayConfig) -> anyhow::Result<Gateway> {
         None
     };
 
-    let router = router(&auth_state, &common);
+    let inventory_state = inventory::InventoryState {
+        ctx: auth_state.ctx.clone(),
+        storage: storage.clone(),
+    };
+    let router = router(&auth_state, inventory_state, &common);
     Ok(Gateway {
         router,
         storage,
@@ -168,6 +172,7 @@ pub async fn build(config: GatewayConfig) -> anyhow::Result<Gateway> {
 /// The whole API's OpenAPI document.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = auth::openapi();
+    doc.merge(inventory::openapi());
     doc.info.title = "Theatre Management System API".into();
     doc.info.description = Some(
         "Backstage of a repertory theatre: accounts, inventory, documents, performances, schedule. \
@@ -182,10 +187,15 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc
 }
 
-fn router(auth_state: &auth::AuthState, common: &CommonConfig) -> Router {
+fn router(
+    auth_state: &auth::AuthState,
+    inventory_state: inventory::InventoryState,
+    common: &CommonConfig,
+) -> Router {
     let doc = openapi();
     let api = Router::new()
         .merge(auth::router(auth_state.clone()))
+        .merge(inventory::router(inventory_state))
         .route(
             "/api/openapi.json",
             get(move || {

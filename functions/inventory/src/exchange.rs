@@ -1,0 +1,578 @@
+//! CSV export of what a filter selects, and CSV import: a dry run reports every row's problems,
+//! a real import creates all rows or none. UTF-8 throughout (Russian text round-trips), with an
+//! optional byte-order mark for spreadsheet programs; `;`-separated files (what a Russian-locale
+//! spreadsheet writes) are read as well.
+
+use std::collections::{HashMap, HashSet};
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
+use deadpool_postgres::GenericClient;
+use serde::{Deserialize, Serialize};
+use shared::auth::AuthUser;
+use shared::error::FieldError;
+use shared::extract::Query;
+use shared::permissions::Permission;
+use shared::{ApiError, ApiResult};
+use tracing::instrument;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::InventoryState;
+use crate::domain::{InventoryNumber, ItemStatus};
+use crate::items::{self, CreateItemRequest, ItemView, NewItem};
+use crate::scope::Scope;
+use crate::search::{self, ItemFilter, SELECTION_CAP};
+
+/// The columns of the CSV, in order.
+pub const COLUMNS: [&str; 19] = [
+    "inventory_number",
+    "name",
+    "description",
+    "category_code",
+    "location_code",
+    "status",
+    "condition",
+    "quantity",
+    "width_cm",
+    "height_cm",
+    "depth_cm",
+    "weight_kg",
+    "purchase_price",
+    "current_value",
+    "purchase_date",
+    "warranty_until",
+    "supplier",
+    "tags",
+    "attributes",
+];
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Export options.
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// Start the file with a UTF-8 byte-order mark (Excel needs it to read UTF-8).
+    pub bom: Option<bool>,
+}
+
+fn opt<T: ToString>(v: &Option<T>) -> String {
+    v.as_ref().map(ToString::to_string).unwrap_or_default()
+}
+
+fn row_of(item: &ItemView) -> Vec<String> {
+    vec![
+        item.inventory_number.clone(),
+        item.name.clone(),
+        opt(&item.description),
+        item.category_code.clone(),
+        opt(&item.location_code),
+        item.status.to_string(),
+        item.condition.to_string(),
+        item.quantity.to_string(),
+        opt(&item.width_cm),
+        opt(&item.height_cm),
+        opt(&item.depth_cm),
+        opt(&item.weight_kg),
+        opt(&item.purchase_price),
+        opt(&item.current_value),
+        opt(&item.purchase_date),
+        opt(&item.warranty_until),
+        opt(&item.supplier),
+        item.tags.join(", "),
+        if item.attributes.as_object().is_some_and(|o| o.is_empty()) {
+            String::new()
+        } else {
+            item.attributes.to_string()
+        },
+    ]
+}
+
+/// Writes items as CSV.
+pub fn to_csv(items: &[ItemView], bom: bool) -> anyhow::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    if bom {
+        out.extend_from_slice(BOM);
+    }
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(COLUMNS)?;
+    for item in items {
+        writer.write_record(row_of(item))?;
+    }
+    writer.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+#[utoipa::path(get, path = "/api/v1/inventory/items/export.csv", tag = "inventory", security(("bearer" = [])),
+    params(ItemFilter, ExportQuery),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 403)))]
+#[instrument(skip_all)]
+pub async fn export_csv(
+    State(state): State<InventoryState>,
+    user: AuthUser,
+    Query(filter): Query<ItemFilter>,
+    Query(options): Query<ExportQuery>,
+) -> ApiResult<Response> {
+    user.require(Permission::InventoryView)?;
+    let client = state.ctx.db.get().await?;
+    let items = search::select_all(&client, &user, &filter, SELECTION_CAP).await?;
+    let bytes = to_csv(&items, options.bom.unwrap_or(false))?;
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"inventory.csv\""),
+    );
+    Ok((headers, bytes).into_response())
+}
+
+/// Import options.
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// Check every row and report, change nothing.
+    pub dry_run: Option<bool>,
+}
+
+/// One problem of one row.
+#[derive(Serialize, Deserialize, ToSchema, Debug, Clone, PartialEq)]
+pub struct RowError {
+    /// The line of the file (the header is line 1).
+    pub line: usize,
+    pub field: String,
+    pub message: String,
+}
+
+/// The outcome of an import or a dry run.
+#[derive(Serialize, Deserialize, ToSchema, Debug)]
+pub struct ImportReport {
+    pub dry_run: bool,
+    pub rows: usize,
+    pub valid_rows: usize,
+    pub errors: Vec<RowError>,
+    /// Created items (a real import only), in file order.
+    pub created: Vec<ImportedItem>,
+}
+
+/// One created item.
+#[derive(Serialize, Deserialize, ToSchema, Debug)]
+pub struct ImportedItem {
+    pub line: usize,
+    pub id: Uuid,
+    pub inventory_number: String,
+}
+
+/// The most rows one import may carry.
+pub const MAX_ROWS: usize = 10_000;
+
+fn number(raw: &str) -> Result<Option<f64>, String> {
+    let t = raw.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    t.replace(',', ".")
+        .replace([' ', '\u{a0}'], "")
+        .parse::<f64>()
+        .map(Some)
+        .map_err(|_| "must be a number".to_string())
+}
+
+fn date(raw: &str) -> Result<Option<NaiveDate>, String> {
+    let t = raw.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(t, "%d.%m.%Y"))
+        .map(Some)
+        .map_err(|_| "must be a date like 2024-03-01 or 01.03.2024".to_string())
+}
+
+/// Reads the file into rows of (line, column → value). A file that cannot be read as CSV at
+/// all is a 422 on `file`.
+fn read_rows(bytes: &[u8]) -> ApiResult<Vec<(usize, HashMap<String, String>)>> {
+    let bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| ApiError::invalid("file", "the file must be UTF-8 text"))?;
+    let first_line = text.lines().next().unwrap_or_default();
+    let delimiter = if first_line.contains(';') && !first_line.contains(',') {
+        b';'
+    } else {
+        b','
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| ApiError::invalid("file", format!("unreadable header: {e}")))?
+        .iter()
+        .map(|h| h.trim().to_lowercase())
+        .collect();
+    let mut problems = Vec::new();
+    for h in &headers {
+        if !COLUMNS.contains(&h.as_str()) {
+            problems.push(FieldError {
+                field: "header".into(),
+                message: format!("unknown column {h:?}"),
+            });
+        }
+    }
+    for required in ["name", "category_code"] {
+        if !headers.iter().any(|h| h == required) {
+            problems.push(FieldError {
+                field: "header".into(),
+                message: format!("the column {required} is required"),
+            });
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::Validation(problems));
+    }
+    let mut rows = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let record =
+            record.map_err(|e| ApiError::invalid("file", format!("line {}: {e}", i + 2)))?;
+        let line = record
+            .position()
+            .map(|p| p.line() as usize)
+            .unwrap_or(i + 2);
+        let map = headers
+            .iter()
+            .cloned()
+            .zip(record.iter().map(|v| v.trim().to_string()))
+            .collect();
+        rows.push((line, map));
+        if rows.len() > MAX_ROWS {
+            return Err(ApiError::PayloadTooLarge(format!(
+                "at most {MAX_ROWS} rows per import"
+            )));
+        }
+    }
+    Ok(rows)
+}
+
+/// Everything a row refers to, loaded once.
+struct Lookups {
+    categories: HashMap<String, (Uuid, Option<Uuid>)>,
+    locations: HashMap<String, Uuid>,
+}
+
+async fn lookups(client: &impl GenericClient, theater_id: Uuid) -> ApiResult<Lookups> {
+    let categories = client
+        .query(
+            "SELECT code, id, inventory_category_department(theater_id, id) FROM inventory_categories
+             WHERE theater_id = $1 AND deleted_at IS NULL",
+            &[&theater_id],
+        )
+        .await?
+        .iter()
+        .map(|r| (r.get(0), (r.get(1), r.get(2))))
+        .collect();
+    let locations = client
+        .query(
+            "SELECT code, id FROM inventory_locations WHERE theater_id = $1 AND deleted_at IS NULL",
+            &[&theater_id],
+        )
+        .await?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    Ok(Lookups {
+        categories,
+        locations,
+    })
+}
+
+/// Parses one row into a new item, or lists its problems.
+fn parse_row(
+    line: usize,
+    row: &HashMap<String, String>,
+    lookups: &Lookups,
+    scope: &Scope,
+) -> Result<NewItem, Vec<RowError>> {
+    let get = |c: &str| row.get(c).map(String::as_str).unwrap_or_default();
+    let mut errors = Vec::new();
+    let mut err = |field: &str, message: String| {
+        errors.push(RowError {
+            line,
+            field: field.into(),
+            message,
+        })
+    };
+    let category = get("category_code").to_lowercase();
+    let category_id = match lookups.categories.get(&category) {
+        None => {
+            err("category_code", format!("no category {category:?}"));
+            None
+        }
+        Some((id, department)) => {
+            if let Scope::Departments(own) = scope
+                && !department.is_some_and(|d| own.contains(&d))
+            {
+                err(
+                    "category_code",
+                    "outside your departments' categories".into(),
+                );
+            }
+            Some(*id)
+        }
+    };
+    let location = get("location_code").to_lowercase();
+    let location_id = if location.is_empty() {
+        None
+    } else {
+        match lookups.locations.get(&location) {
+            None => {
+                err("location_code", format!("no location {location:?}"));
+                None
+            }
+            Some(id) => Some(*id),
+        }
+    };
+    let status = get("status");
+    if !status.is_empty() && ItemStatus::parse(status) != Ok(ItemStatus::InStock) {
+        err(
+            "status",
+            "imported items arrive in stock; leave the status empty or in_stock".into(),
+        );
+    }
+    let mut measure = |field: &str| match number(get(field)) {
+        Ok(v) => v,
+        Err(m) => {
+            err(field, m);
+            None
+        }
+    };
+    let (width_cm, height_cm, depth_cm, weight_kg) = (
+        measure("width_cm"),
+        measure("height_cm"),
+        measure("depth_cm"),
+        measure("weight_kg"),
+    );
+    let quantity = match get("quantity") {
+        "" => None,
+        q => match q.parse::<i64>() {
+            Ok(q) => Some(q),
+            Err(_) => {
+                err("quantity", "must be a whole number".into());
+                None
+            }
+        },
+    };
+    let mut day = |field: &str| match date(get(field)) {
+        Ok(v) => v,
+        Err(m) => {
+            err(field, m);
+            None
+        }
+    };
+    let (purchase_date, warranty_until) = (day("purchase_date"), day("warranty_until"));
+    let attributes = match get("attributes") {
+        "" => None,
+        raw => match serde_json::from_str(raw) {
+            Ok(v) => Some(v),
+            Err(_) => {
+                err("attributes", "must be a JSON object".into());
+                None
+            }
+        },
+    };
+    let text = |c: &str| Some(get(c).to_string()).filter(|s| !s.is_empty());
+    let request = CreateItemRequest {
+        inventory_number: text("inventory_number"),
+        name: get("name").to_string(),
+        description: text("description"),
+        category_id,
+        location_id,
+        condition: text("condition"),
+        quantity,
+        width_cm,
+        height_cm,
+        depth_cm,
+        weight_kg,
+        purchase_price: text("purchase_price"),
+        current_value: text("current_value"),
+        purchase_date,
+        warranty_until,
+        supplier: text("supplier"),
+        tags: get("tags")
+            .split([',', ';'])
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(String::from)
+            .collect(),
+        attributes,
+        performance_ids: Vec::new(),
+        comment: Some("CSV import".into()),
+    };
+    let parsed = request.parse();
+    match parsed {
+        Ok(item) if errors.is_empty() => Ok(item),
+        Ok(_) => Err(errors),
+        Err(field_errors) => {
+            if let ApiError::Validation(list) = field_errors.into_error() {
+                for f in list {
+                    // category_id is reported through category_code above.
+                    if f.field != "category_id" {
+                        errors.push(RowError {
+                            line,
+                            field: f.field,
+                            message: f.message,
+                        });
+                    }
+                }
+            }
+            Err(errors)
+        }
+    }
+}
+
+fn is_csv(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|m| {
+            let m = m.trim().to_ascii_lowercase();
+            m == "text/csv" || m == "application/csv" || m == "text/plain"
+        })
+        .unwrap_or(false)
+}
+
+#[utoipa::path(post, path = "/api/v1/inventory/items/import", tag = "inventory", security(("bearer" = [])),
+    params(ImportQuery), request_body(content = String, content_type = "text/csv"),
+    responses((status = 200, body = ImportReport, description = "dry run"),
+              (status = 201, body = ImportReport, description = "every row created"),
+              (status = 403), (status = 415),
+              (status = 422, description = "a row is invalid: nothing was created; `errors` names line and field")))]
+#[instrument(skip_all)]
+pub async fn import_csv(
+    State(state): State<InventoryState>,
+    user: AuthUser,
+    Query(options): Query<ImportQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    user.require(Permission::InventoryCreate)?;
+    if !is_csv(&headers) {
+        return Err(ApiError::UnsupportedMediaType(
+            "send the file as text/csv".into(),
+        ));
+    }
+    let dry_run = options.dry_run.unwrap_or(false);
+    let rows = read_rows(&body)?;
+    let mut client = state.ctx.db.get().await?;
+    let tx = client.transaction().await?;
+    let scope = Scope::of(&tx, &user).await?;
+    let lookups = lookups(&tx, user.theater_id).await?;
+
+    let mut errors = Vec::new();
+    let mut parsed = Vec::new();
+    let mut seen_numbers: HashSet<String> = HashSet::new();
+    for (line, row) in &rows {
+        match parse_row(*line, row, &lookups, &scope) {
+            Ok(item) => {
+                if let Some(n) = &item.inventory_number
+                    && !seen_numbers.insert(n.as_str().to_string())
+                {
+                    errors.push(RowError {
+                        line: *line,
+                        field: "inventory_number".into(),
+                        message: "appears twice in the file".into(),
+                    });
+                    continue;
+                }
+                parsed.push((*line, item));
+            }
+            Err(mut e) => errors.append(&mut e),
+        }
+    }
+    // Numbers already taken in the theatre (by live or deleted items).
+    let given: Vec<String> = parsed
+        .iter()
+        .filter_map(|(_, i)| i.inventory_number.as_ref().map(|n| n.as_str().to_string()))
+        .collect();
+    let taken: HashSet<String> = tx
+        .query(
+            "SELECT inventory_number FROM inventory_items
+             WHERE theater_id = $1 AND inventory_number = ANY($2)",
+            &[&user.theater_id, &given],
+        )
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    parsed.retain(|(line, item)| {
+        let clash = item
+            .inventory_number
+            .as_ref()
+            .is_some_and(|n: &InventoryNumber| taken.contains(n.as_str()));
+        if clash {
+            errors.push(RowError {
+                line: *line,
+                field: "inventory_number".into(),
+                message: "this number is (or was) already used in this theatre".into(),
+            });
+        }
+        !clash
+    });
+    errors.sort_by_key(|e| e.line);
+    let valid_rows = parsed.len();
+
+    if dry_run {
+        return Ok((
+            StatusCode::OK,
+            axum::Json(ImportReport {
+                dry_run: true,
+                rows: rows.len(),
+                valid_rows,
+                errors,
+                created: Vec::new(),
+            }),
+        )
+            .into_response());
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(
+            errors
+                .into_iter()
+                .map(|e| FieldError {
+                    field: format!("line {}: {}", e.line, e.field),
+                    message: e.message,
+                })
+                .collect(),
+        ));
+    }
+    if rows.is_empty() {
+        return Err(ApiError::invalid("file", "the file has no rows"));
+    }
+    let mut created = Vec::new();
+    for (line, item) in &parsed {
+        let view = items::insert_item(&tx, &user, &scope, item).await?;
+        created.push(ImportedItem {
+            line: *line,
+            id: view.id,
+            inventory_number: view.inventory_number,
+        });
+    }
+    tx.commit().await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(ImportReport {
+            dry_run: false,
+            rows: rows.len(),
+            valid_rows,
+            errors: Vec::new(),
+            created,
+        }),
+    )
+        .into_response())
+}
