@@ -40,7 +40,7 @@ DOC=$(curl -sf "$API/documents" -H "authorization: Bearer $T" -H 'content-type: 
 TICKET=$(curl -sf "$API/documents/$DOC/versions" -H "authorization: Bearer $T" -H 'content-type: application/json' \
   -d "{\"filename\":\"Запись.mp4\",\"content_type\":\"video/mp4\",\"size\":$SIZE}")
 VID=$(echo "$TICKET" | jq -r .version_id)
-curl -sf -o /dev/null -X PUT -H 'content-type: video/mp4' --data-binary @"$FILE" "$(echo "$TICKET" | jq -r .upload.url)"
+curl -sf -o /dev/null -T "$FILE" -H "content-type: video/mp4" "$(echo "$TICKET" | jq -r .upload.url)"
 curl -sf -o /dev/null -X POST "$API/documents/$DOC/versions/$VID/complete" -H "authorization: Bearer $T"
 
 echo "file: $SIZE bytes; worker: $WORKER"
