@@ -365,6 +365,30 @@ const CONSTRAINTS: &[ConstraintMeaning] = &[
         field: "holder_user_id",
         message: "an issued item needs a holder: a user, performance or event",
     },
+    ConstraintMeaning {
+        name: "document_categories_code_key",
+        status: StatusCode::CONFLICT,
+        field: "code",
+        message: "a document category with this code already exists in this theatre",
+    },
+    ConstraintMeaning {
+        name: "document_tags_name_key",
+        status: StatusCode::CONFLICT,
+        field: "name",
+        message: "this tag already exists",
+    },
+    ConstraintMeaning {
+        name: "documents_category_fkey",
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        field: "category_id",
+        message: "no such category in this theatre",
+    },
+    ConstraintMeaning {
+        name: "documents_department_fkey",
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        field: "department_id",
+        message: "no such department in this theatre",
+    },
 ];
 
 /// Registers nothing at run time: other modules' constraints are added to [`CONSTRAINTS`].

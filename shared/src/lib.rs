@@ -14,6 +14,8 @@ pub mod error;
 pub mod extract;
 pub mod health;
 pub mod http;
+#[cfg(feature = "jobs")]
+pub mod jobs;
 pub mod migrate;
 pub mod openapi;
 pub mod pagination;

@@ -38,6 +38,8 @@ pub struct GatewayConfig {
     pub cors_origins: Vec<String>,
     pub limits: auth::RateLimits,
     pub create_demo: bool,
+    /// Run the background worker in this process (`RUN_WORKER`, default true).
+    pub run_worker: bool,
 }
 
 impl GatewayConfig {
@@ -66,6 +68,7 @@ impl GatewayConfig {
                 .unwrap_or_default(),
             limits: auth::RateLimits::default(),
             create_demo: flag("DEMO", true)?,
+            run_worker: flag("RUN_WORKER", true)?,
         })
     }
 }
@@ -81,6 +84,8 @@ pub struct Gateway {
     pub auth: auth::AuthState,
     /// Keeps the embedded store running.
     pub embedded_s3: Option<embedded_s3::EmbeddedS3>,
+    /// The in-process worker, when enabled; stop it with `shutdown()`.
+    pub worker: Option<worker::WorkerHandle>,
 }
 
 /// Checks dependencies, migrates, prepares keys and storage, and assembles every Router.
@@ -158,7 +163,23 @@ pub async fn build(config: GatewayConfig) -> anyhow::Result<Gateway> {
         ctx: auth_state.ctx.clone(),
         storage: storage.clone(),
     };
-    let router = router(&auth_state, inventory_state, &common);
+    let documents_state = documents::DocumentsState::new(
+        auth_state.ctx.clone(),
+        storage.clone(),
+        documents::UploadLimits::from_env()?,
+    );
+    let worker = if config.run_worker {
+        let mut worker_config = worker::WorkerConfig::from_env()?;
+        worker_config.database_url = config.database_url.clone();
+        worker_config.redis_url = config.redis_url.clone();
+        worker_config.redis_prefix = config.redis_prefix.clone();
+        let deps = worker::Deps::new(worker_config, storage.clone())?;
+        Some(worker::start(deps).await?)
+    } else {
+        None
+    };
+
+    let router = router(&auth_state, inventory_state, &documents_state, &common);
     Ok(Gateway {
         router,
         storage,
@@ -166,6 +187,7 @@ pub async fn build(config: GatewayConfig) -> anyhow::Result<Gateway> {
         demo_login,
         auth: auth_state,
         embedded_s3,
+        worker,
     })
 }
 
@@ -184,18 +206,21 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .split_for_parts()
         .1;
     doc.merge(health);
+    doc.merge(documents::openapi());
     doc
 }
 
 fn router(
     auth_state: &auth::AuthState,
     inventory_state: inventory::InventoryState,
+    documents_state: &documents::DocumentsState,
     common: &CommonConfig,
 ) -> Router {
     let doc = openapi();
     let api = Router::new()
         .merge(auth::router(auth_state.clone()))
         .merge(inventory::router(inventory_state))
+        .merge(documents::router(documents_state.clone()))
         .route(
             "/api/openapi.json",
             get(move || {

@@ -31,6 +31,13 @@ async fn run() -> anyhow::Result<()> {
         println!("    password: {password}");
         println!("  (also saved in the data directory as demo-login.txt)");
     }
+    if gateway.worker.is_some() {
+        println!("  Worker:     running in this process");
+    }
     println!();
-    shared::runner::serve(listener, gateway.router).await
+    let served = shared::runner::serve(listener, gateway.router).await;
+    if let Some(worker) = gateway.worker {
+        worker.shutdown().await?;
+    }
+    served
 }

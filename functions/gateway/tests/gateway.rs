@@ -17,6 +17,7 @@ fn config(database_url: String, data_dir: &std::path::Path) -> GatewayConfig {
         cors_origins: vec![],
         limits: auth::RateLimits::default(),
         create_demo: true,
+        run_worker: false,
     }
 }
 

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Versioning throughput and peak memory of the worker for one large file.
+#
+#   bench/version-large-file.sh [SIZE_MIB] [WORKER_BINARY]
+#
+# Starts the gateway (without its in-process worker) on a scratch database and its embedded
+# S3 store, uploads a SIZE_MIB file (an MP4 header followed by random bytes) through the
+# presigned PUT exactly as a client does, confirms it, then runs `worker --once` under
+# /usr/bin/time -v: elapsed time and maximum resident set size are the figures.
+set -euo pipefail
+SIZE_MIB=${1:-1024}
+WORKER=${2:-target/release/worker}
+GATEWAY=${GATEWAY:-target/debug/gateway}
+WORK=$(mktemp -d /tmp/theatre-bench.XXXXXX)
+DB=theatre_bench_$$
+PORT=3998
+S3_PORT=9498
+export DATABASE_URL=postgres://postgres@127.0.0.1:5432/$DB
+export REDIS_PREFIX=bench$$:
+psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE $DB"
+DATA_DIR=$WORK/data PORT=$PORT EMBEDDED_S3_PORT=$S3_PORT RUN_WORKER=false \
+  DOCUMENT_MAX_FILE_BYTES=$((SIZE_MIB * 1024 * 1024 + 1)) RUST_LOG=warn \
+  "$GATEWAY" > "$WORK/gateway.log" 2>&1 &
+GW=$!
+trap 'kill $GW 2>/dev/null; psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)"; rm -rf "$WORK"' EXIT
+for _ in $(seq 50); do grep -q password "$WORK/data/demo-login.txt" 2>/dev/null && break; sleep 0.2; done
+
+FILE=$WORK/show.mp4
+printf '\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2' > "$FILE"
+head -c $((SIZE_MIB * 1024 * 1024 - 24)) /dev/urandom >> "$FILE"
+SIZE=$(stat -c %s "$FILE")
+
+API=http://127.0.0.1:$PORT/api/v1
+PW=$(awk '/password/ {print $2}' "$WORK/data/demo-login.txt")
+T=$(curl -sf "$API/auth/login" -H 'content-type: application/json' \
+  -d "{\"email\":\"admin@demo.theatre\",\"password\":\"$PW\"}" | jq -r .access_token)
+CAT=$(curl -sf "$API/documents/categories" -H "authorization: Bearer $T" | jq -r '.items[]|select(.code=="creative").id')
+DOC=$(curl -sf "$API/documents" -H "authorization: Bearer $T" -H 'content-type: application/json' \
+  -d "{\"title\":\"Видеозапись спектакля\",\"category_id\":\"$CAT\"}" | jq -r .id)
+TICKET=$(curl -sf "$API/documents/$DOC/versions" -H "authorization: Bearer $T" -H 'content-type: application/json' \
+  -d "{\"filename\":\"Запись.mp4\",\"content_type\":\"video/mp4\",\"size\":$SIZE}")
+VID=$(echo "$TICKET" | jq -r .version_id)
+curl -sf -o /dev/null -T "$FILE" -H "content-type: video/mp4" "$(echo "$TICKET" | jq -r .upload.url)"
+curl -sf -o /dev/null -X POST "$API/documents/$DOC/versions/$VID/complete" -H "authorization: Bearer $T"
+
+echo "file: $SIZE bytes; worker: $WORKER"
+S3_ENDPOINT=http://127.0.0.1:$S3_PORT S3_BUCKET=theatre AWS_REGION=us-east-1 \
+  AWS_ACCESS_KEY_ID=theatre-local AWS_SECRET_ACCESS_KEY=theatre-local-secret RUST_LOG=warn \
+  /usr/bin/time -v "$WORKER" --once 2> "$WORK/time.txt"
+grep -E 'Elapsed|Maximum resident|Percent of CPU' "$WORK/time.txt"
+curl -sf "$API/documents/$DOC/versions/$VID" -H "authorization: Bearer $T" | jq -c '{status,number,size,sha256,content_type,error}'
+echo "sha256sum: $(sha256sum "$FILE" | cut -c1-64)"

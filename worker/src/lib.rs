@@ -1,0 +1,278 @@
+//! The background worker: apalis over Redis. It verifies and versions uploaded documents.
+//!
+//! Nothing depends on the queue alone. The database row of a version says what is left to do
+//! (`processing`), every handler is idempotent, and a sweeper re-enqueues versions that stay
+//! `processing` too long (a killed worker, a lost job: apalis-redis has had bugs recovering
+//! in-flight jobs after a crash).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use apalis::layers::retry::HasherRng;
+use apalis::layers::retry::backoff::{ExponentialBackoffMaker, MakeBackoff};
+use apalis::prelude::*;
+use apalis_redis::RedisStorage;
+use shared::config::{ConfigError, optional, parsed_or};
+use shared::db::Pool;
+use shared::jobs::{JobQueue, VersionDocument, queue_config};
+use shared::storage::{Storage, StorageConfig};
+use tokio::sync::watch;
+
+pub mod extract;
+pub mod preview;
+pub mod sniff;
+pub mod versioning;
+
+/// How the worker runs.
+#[derive(Clone, Debug)]
+pub struct WorkerConfig {
+    pub database_url: String,
+    pub redis_url: String,
+    pub redis_prefix: String,
+    /// Jobs processed at once by this process.
+    pub concurrency: usize,
+    /// How often an idle worker checks the queue (bounds enqueue→start latency).
+    pub poll_interval: Duration,
+    /// Attempts per version before it is marked failed.
+    pub max_attempts: i32,
+    /// A version `processing` for longer than this is re-enqueued by the sweeper.
+    pub stuck_after: Duration,
+    pub sweep_interval: Duration,
+    /// Tests only: hold every job this long after it starts (to kill a worker mid-job).
+    pub debug_pause: Duration,
+}
+
+impl WorkerConfig {
+    /// `DATABASE_URL`, `REDIS_URL`, `REDIS_PREFIX`, `WORKER_CONCURRENCY` (4),
+    /// `WORKER_POLL_INTERVAL_MS` (500), `WORKER_MAX_ATTEMPTS` (5), `WORKER_STUCK_AFTER_SECONDS`
+    /// (900), `WORKER_SWEEP_INTERVAL_SECONDS` (60), `WORKER_DEBUG_PAUSE_MS` (0).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(Self {
+            database_url: optional("DATABASE_URL")
+                .unwrap_or_else(|| shared::config::DEFAULT_DATABASE_URL.into()),
+            redis_url: optional("REDIS_URL")
+                .unwrap_or_else(|| shared::config::DEFAULT_REDIS_URL.into()),
+            redis_prefix: optional("REDIS_PREFIX").unwrap_or_else(|| "theatre:".into()),
+            concurrency: parsed_or("WORKER_CONCURRENCY", 4)?,
+            poll_interval: Duration::from_millis(parsed_or("WORKER_POLL_INTERVAL_MS", 500)?),
+            max_attempts: parsed_or("WORKER_MAX_ATTEMPTS", 5)?,
+            stuck_after: Duration::from_secs(parsed_or("WORKER_STUCK_AFTER_SECONDS", 900)?),
+            sweep_interval: Duration::from_secs(parsed_or("WORKER_SWEEP_INTERVAL_SECONDS", 60)?),
+            debug_pause: Duration::from_millis(parsed_or("WORKER_DEBUG_PAUSE_MS", 0)?),
+        })
+    }
+
+    /// Defaults for a given database, Redis and prefix (gateway, tests).
+    pub fn new(database_url: &str, redis_url: &str, redis_prefix: &str) -> Self {
+        Self {
+            database_url: database_url.into(),
+            redis_url: redis_url.into(),
+            redis_prefix: redis_prefix.into(),
+            concurrency: 4,
+            poll_interval: Duration::from_millis(500),
+            max_attempts: 5,
+            stuck_after: Duration::from_secs(900),
+            sweep_interval: Duration::from_secs(60),
+            debug_pause: Duration::ZERO,
+        }
+    }
+}
+
+/// What a job needs: the database, the bucket, the queue (for the sweeper), the settings.
+#[derive(Clone)]
+pub struct Deps {
+    pub db: Pool,
+    pub storage: Storage,
+    pub jobs: JobQueue,
+    pub config: Arc<WorkerConfig>,
+}
+
+impl Deps {
+    pub fn new(config: WorkerConfig, storage: Storage) -> anyhow::Result<Self> {
+        let db = shared::db::pool(&config.database_url, config.concurrency + 2)?;
+        let jobs = JobQueue::new(&config.redis_url, &config.redis_prefix);
+        Ok(Self {
+            db,
+            storage,
+            jobs,
+            config: Arc::new(config),
+        })
+    }
+
+    /// Builds everything from the environment (the worker binary).
+    pub async fn from_env() -> anyhow::Result<Self> {
+        let config = WorkerConfig::from_env()?;
+        let storage = Storage::new(&StorageConfig::from_env()?).await;
+        Self::new(config, storage)
+    }
+}
+
+/// The apalis handler: errors are retried with backoff; the last failure marks the version
+/// failed (see [`versioning::run`]).
+async fn version_document_job(job: VersionDocument, deps: Data<Deps>) -> Result<(), BoxDynError> {
+    versioning::run(&deps, job)
+        .await
+        .map_err(|e| -> BoxDynError { format!("{e:#}").into() })
+}
+
+/// A running worker (in-process); stops gracefully on [`WorkerHandle::shutdown`].
+pub struct WorkerHandle {
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl WorkerHandle {
+    /// Asks the worker to stop taking jobs, waits for the running ones (up to 30 s).
+    pub async fn shutdown(self) -> anyhow::Result<()> {
+        let _ = self.stop.send(true);
+        self.task.await.context("worker task panicked")?
+    }
+}
+
+/// Starts the apalis worker and the sweeper on the current runtime.
+pub async fn start(deps: Deps) -> anyhow::Result<WorkerHandle> {
+    let (stop, mut stopped) = watch::channel(false);
+    let signal = async move {
+        let _ = stopped.wait_for(|s| *s).await;
+        Ok(())
+    };
+    let task = tokio::spawn(run(deps, signal));
+    Ok(WorkerHandle { stop, task })
+}
+
+/// Runs until `signal` resolves: the queue consumer plus the sweeper.
+pub async fn run(
+    deps: Deps,
+    signal: impl std::future::Future<Output = std::io::Result<()>> + Send + 'static,
+) -> anyhow::Result<()> {
+    let config = deps.config.clone();
+    let conn = apalis_redis::connect(config.redis_url.as_str())
+        .await
+        .context("connecting the worker to Redis")?;
+    let queue = queue_config(
+        &config.redis_prefix,
+        VersionDocument::QUEUE,
+        config.poll_interval,
+    );
+    let sweeper = tokio::spawn(sweep_forever(deps.clone()));
+    let worker_name = format!("version-document-{}", uuid::Uuid::new_v4().simple());
+    let factory_deps = deps.clone();
+    let mut backoff = ExponentialBackoffMaker::new(
+        Duration::from_millis(500),
+        Duration::from_secs(30),
+        0.5,
+        HasherRng::default(),
+    )
+    .map_err(|e| anyhow::anyhow!("retry backoff: {e}"))?;
+    let policy = RetryPolicy::retries(config.max_attempts.max(1) as usize)
+        .with_backoff(backoff.make_backoff());
+    let monitor = Monitor::new()
+        .register(move |_restarts| {
+            WorkerBuilder::new(worker_name.clone())
+                .backend(
+                    RedisStorage::<VersionDocument>::new(conn.clone()).with_config(queue.clone()),
+                )
+                .data(factory_deps.clone())
+                .concurrency(factory_deps.config.concurrency.max(1))
+                .retry(policy.clone())
+                .catch_panic()
+                .build(version_document_job)
+        })
+        .shutdown_timeout(Duration::from_secs(30));
+    tracing::info!(
+        queue = %shared::jobs::queue_name(&config.redis_prefix, VersionDocument::QUEUE),
+        concurrency = config.concurrency,
+        poll_ms = config.poll_interval.as_millis() as u64,
+        "worker started"
+    );
+    let result = monitor.run_with_signal(signal).await;
+    sweeper.abort();
+    result.map_err(|e| anyhow::anyhow!("worker stopped with an error: {e}"))
+}
+
+/// Re-enqueues versions stuck in `processing`, now and every `sweep_interval`.
+async fn sweep_forever(deps: Deps) {
+    loop {
+        match sweep(&deps, deps.config.stuck_after).await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(count = n, "re-enqueued versions stuck in processing"),
+            Err(e) => tracing::error!(error = ?e, "sweeping stuck versions failed"),
+        }
+        tokio::time::sleep(deps.config.sweep_interval).await;
+    }
+}
+
+/// One sweep: versions `processing` since before `stuck_after` get a fresh job. Their clock is
+/// reset so the next sweep does not enqueue them again while the job waits.
+pub async fn sweep(deps: &Deps, stuck_after: Duration) -> anyhow::Result<usize> {
+    let client = deps.db.get().await?;
+    let rows = client
+        .query(
+            "UPDATE document_versions SET processing_started_at = now()
+             WHERE status = 'processing'
+               AND (processing_started_at IS NULL
+                    OR processing_started_at < now() - make_interval(secs => $1))
+             RETURNING theater_id, id",
+            &[&stuck_after.as_secs_f64()],
+        )
+        .await?;
+    for row in &rows {
+        deps.jobs
+            .version_document(VersionDocument {
+                theater_id: row.get(0),
+                version_id: row.get(1),
+            })
+            .await?;
+    }
+    Ok(rows.len())
+}
+
+/// Drain mode (`worker --once`): processes every version waiting in `processing` directly,
+/// without the queue, then returns how many were handled. Jobs for them still in Redis become
+/// no-ops (the handler is idempotent).
+pub async fn drain_once(deps: &Deps) -> anyhow::Result<usize> {
+    let client = deps.db.get().await?;
+    let rows = client
+        .query(
+            "SELECT theater_id, id FROM document_versions WHERE status = 'processing'
+             ORDER BY created_at",
+            &[],
+        )
+        .await?;
+    drop(client);
+    let jobs: Vec<VersionDocument> = rows
+        .iter()
+        .map(|r| VersionDocument {
+            theater_id: r.get(0),
+            version_id: r.get(1),
+        })
+        .collect();
+    let count = jobs.len();
+    let concurrency = deps.config.concurrency.max(1);
+    use futures::StreamExt;
+    let results: Vec<anyhow::Result<()>> = futures::stream::iter(jobs)
+        .map(|job| async move {
+            // Retry in place; the attempt accounting in the row marks the version failed
+            // after the last attempt, so this loop ends.
+            let mut tries = 0;
+            loop {
+                tries += 1;
+                match versioning::run(deps, job).await {
+                    Ok(()) => return Ok(()),
+                    Err(e) if tries > deps.config.max_attempts => return Err(e),
+                    Err(e) => {
+                        tracing::warn!(error = ?e, version_id = %job.version_id, "retrying");
+                        tokio::time::sleep(Duration::from_millis(200)).await;
+                    }
+                }
+            }
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    for r in results {
+        r?;
+    }
+    Ok(count)
+}

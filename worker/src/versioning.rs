@@ -1,0 +1,406 @@
+//! The `version_document` job: verify an uploaded version and make it the current one.
+//!
+//! 1. Claim an attempt on the row (only a `processing` version has work left: re-running a
+//!    finished job changes nothing).
+//! 2. Stream the object once, computing SHA-256 and size in constant memory and keeping the
+//!    first bytes to sniff the type. Files that can have text or a preview are spooled to a
+//!    temporary file on the way (up to a size cap) for the extractors.
+//! 3. Refuse a size different from the declared one or a type not accepted: the version is
+//!    marked failed with the reason and the object deleted.
+//! 4. Extract text, make the preview.
+//! 5. Under the document's row lock: if the content equals the current version's, report it
+//!    and keep no second copy; otherwise give the next number and make it current.
+
+use std::io::Write;
+
+use anyhow::Context;
+use sha2::{Digest, Sha256};
+use shared::jobs::VersionDocument;
+use uuid::Uuid;
+
+use crate::Deps;
+use crate::extract::extract_text;
+use crate::preview::{OFFICE_TYPES, office_to_pdf, thumbnail};
+use crate::sniff::classify;
+
+/// Bytes kept for sniffing.
+const SNIFF_BYTES: usize = 8192;
+/// Files up to this size are spooled for text extraction and previews.
+const MAX_SPOOL_BYTES: u64 = 100 * 1024 * 1024;
+
+/// What the row says about the work.
+struct Claim {
+    document_id: Uuid,
+    attempts: i32,
+    storage_key: String,
+    declared_size: i64,
+    original_filename: String,
+}
+
+/// Runs the job. `Err` means "try again"; after the last attempt the version is marked failed
+/// and `Ok` is returned so the queue stops retrying.
+pub async fn run(deps: &Deps, job: VersionDocument) -> anyhow::Result<()> {
+    let Some(claim) = claim(deps, job).await? else {
+        tracing::debug!(version_id = %job.version_id, "nothing to do");
+        return Ok(());
+    };
+    let max = deps.config.max_attempts;
+    if claim.attempts > max {
+        fail(
+            deps,
+            job,
+            &claim,
+            &format!("processing did not finish after {max} attempts"),
+        )
+        .await?;
+        return Ok(());
+    }
+    if !deps.config.debug_pause.is_zero() {
+        tokio::time::sleep(deps.config.debug_pause).await;
+    }
+    match process(deps, job, &claim).await {
+        Ok(()) => Ok(()),
+        Err(e) if claim.attempts >= max => {
+            tracing::error!(error = ?e, version_id = %job.version_id, "last attempt failed");
+            fail(
+                deps,
+                job,
+                &claim,
+                &format!("processing failed after {max} attempts: {e:#}"),
+            )
+            .await?;
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Counts an attempt on a `processing` version; `None` when there is nothing to do.
+async fn claim(deps: &Deps, job: VersionDocument) -> anyhow::Result<Option<Claim>> {
+    let client = deps.db.get().await?;
+    let row = client
+        .query_opt(
+            "UPDATE document_versions
+             SET attempts = attempts + 1, processing_started_at = now()
+             WHERE theater_id = $1 AND id = $2 AND status = 'processing'
+             RETURNING document_id, attempts, storage_key, declared_size, original_filename",
+            &[&job.theater_id, &job.version_id],
+        )
+        .await?;
+    Ok(row.map(|r| Claim {
+        document_id: r.get(0),
+        attempts: r.get(1),
+        storage_key: r.get(2),
+        declared_size: r.get(3),
+        original_filename: r.get(4),
+    }))
+}
+
+/// Marks the version failed with `reason` and removes its bytes.
+async fn fail(
+    deps: &Deps,
+    job: VersionDocument,
+    claim: &Claim,
+    reason: &str,
+) -> anyhow::Result<()> {
+    let client = deps.db.get().await?;
+    let changed = client
+        .execute(
+            "UPDATE document_versions SET status = 'failed', error = $3, completed_at = now()
+             WHERE theater_id = $1 AND id = $2 AND status = 'processing'",
+            &[&job.theater_id, &job.version_id, &reason],
+        )
+        .await?;
+    if changed == 1 {
+        tracing::info!(version_id = %job.version_id, reason, "version failed");
+        deps.storage.delete(&claim.storage_key).await?;
+        let preview = preview_key(job.theater_id, claim.document_id, job.version_id);
+        deps.storage.delete(&preview).await?;
+    }
+    Ok(())
+}
+
+fn preview_key(theater_id: Uuid, document_id: Uuid, version_id: Uuid) -> String {
+    format!("theaters/{theater_id}/documents/{document_id}/versions/{version_id}/preview")
+}
+
+/// What streaming the object found out.
+struct Measured {
+    size: u64,
+    sha256: String,
+    head: Vec<u8>,
+    spool: Option<tempfile::NamedTempFile>,
+}
+
+/// Whether the file's declared extension promises text or a preview (then it is spooled).
+fn wants_spool(file_name: &str, size: i64) -> bool {
+    let ext = file_name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    let useful = [
+        "pdf", "doc", "docx", "odt", "txt", "rtf", "xls", "xlsx", "csv", "ods", "png", "jpg",
+        "jpeg", "gif", "webp",
+    ]
+    .contains(&ext.as_str());
+    useful && size > 0 && (size as u64) <= MAX_SPOOL_BYTES
+}
+
+/// Streams the object: SHA-256, size and the first bytes, in constant memory. Stops reading
+/// as soon as more bytes than declared arrive. `Ok(None)` when the object is missing.
+async fn measure(deps: &Deps, claim: &Claim) -> anyhow::Result<Option<Measured>> {
+    let Some(mut object) = deps.storage.get(&claim.storage_key).await? else {
+        return Ok(None);
+    };
+    let declared = claim.declared_size.max(0) as u64;
+    let mut spool = if wants_spool(&claim.original_filename, claim.declared_size) {
+        Some(tempfile::NamedTempFile::new().context("creating a spool file")?)
+    } else {
+        None
+    };
+    let mut hasher = Sha256::new();
+    let mut size: u64 = 0;
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    while let Some(chunk) = object.body.next().await {
+        let chunk = chunk.context("reading the object")?;
+        size += chunk.len() as u64;
+        if size > declared {
+            break;
+        }
+        hasher.update(&chunk);
+        if head.len() < SNIFF_BYTES {
+            let take = (SNIFF_BYTES - head.len()).min(chunk.len());
+            head.extend_from_slice(&chunk[..take]);
+        }
+        if let Some(file) = spool.as_mut() {
+            file.write_all(&chunk).context("writing the spool file")?;
+        }
+    }
+    if let Some(file) = spool.as_mut() {
+        file.flush()?;
+    }
+    Ok(Some(Measured {
+        size,
+        sha256: format!("{:x}", hasher.finalize()),
+        head,
+        spool,
+    }))
+}
+
+async fn process(deps: &Deps, job: VersionDocument, claim: &Claim) -> anyhow::Result<()> {
+    let Some(measured) = measure(deps, claim).await? else {
+        fail(
+            deps,
+            job,
+            claim,
+            "the uploaded file is missing from storage",
+        )
+        .await?;
+        return Ok(());
+    };
+    let declared = claim.declared_size.max(0) as u64;
+    if measured.size != declared {
+        let reason = if measured.size > declared {
+            format!("the file is larger than the declared {declared} bytes")
+        } else {
+            format!(
+                "the file has {} bytes, but {declared} were declared",
+                measured.size
+            )
+        };
+        fail(deps, job, claim, &reason).await?;
+        return Ok(());
+    }
+    let mime = match classify(&measured.head, &claim.original_filename) {
+        Ok(m) => m,
+        Err(reason) => {
+            fail(deps, job, claim, &reason).await?;
+            return Ok(());
+        }
+    };
+
+    let mut text = None;
+    let mut preview: Option<(String, String)> = None;
+    if let Some(spool) = &measured.spool {
+        let path = spool.path().to_path_buf();
+        let m = mime.clone();
+        text = tokio::task::spawn_blocking(move || extract_text(&path, &m))
+            .await
+            .context("text extraction panicked")?
+            .unwrap_or_else(|e| {
+                tracing::info!(error = %e, "no text extracted");
+                None
+            });
+        preview = make_preview(deps, job, claim, spool.path(), &mime).await?;
+    } else if mime == "application/pdf" {
+        preview = Some((claim.storage_key.clone(), mime.clone()));
+    }
+
+    finish(deps, job, claim, &measured, &mime, text, preview).await
+}
+
+/// Stores the preview, returning its key and type.
+async fn make_preview(
+    deps: &Deps,
+    job: VersionDocument,
+    claim: &Claim,
+    path: &std::path::Path,
+    mime: &str,
+) -> anyhow::Result<Option<(String, String)>> {
+    let key = preview_key(job.theater_id, claim.document_id, job.version_id);
+    if mime == "application/pdf" {
+        // A PDF is its own preview: no copy.
+        return Ok(Some((claim.storage_key.clone(), mime.to_string())));
+    }
+    if mime.starts_with("image/") && mime != "image/svg+xml" {
+        let p = path.to_path_buf();
+        match tokio::task::spawn_blocking(move || thumbnail(&p)).await? {
+            Ok(png) => {
+                deps.storage.put(&key, png, "image/png").await?;
+                return Ok(Some((key, "image/png".into())));
+            }
+            Err(e) => {
+                tracing::info!(error = %e, "no thumbnail for this image");
+                return Ok(None);
+            }
+        }
+    }
+    if OFFICE_TYPES.contains(&mime) {
+        let ext = claim
+            .original_filename
+            .rsplit_once('.')
+            .map(|(_, e)| e.to_ascii_lowercase())
+            .unwrap_or_else(|| "bin".into());
+        match office_to_pdf(path, &ext).await {
+            Ok(Some(pdf)) => {
+                deps.storage.put(&key, pdf, "application/pdf").await?;
+                return Ok(Some((key, "application/pdf".into())));
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "office conversion failed; no preview"),
+        }
+    }
+    Ok(None)
+}
+
+/// The final transaction under the document's row lock.
+async fn finish(
+    deps: &Deps,
+    job: VersionDocument,
+    claim: &Claim,
+    measured: &Measured,
+    mime: &str,
+    text: Option<String>,
+    preview: Option<(String, String)>,
+) -> anyhow::Result<()> {
+    let mut client = deps.db.get().await?;
+    let tx = client.transaction().await?;
+    // Serialises numbering per document (and against restores in the API).
+    let current: Option<Uuid> = tx
+        .query_one(
+            "SELECT current_version_id FROM documents WHERE theater_id = $1 AND id = $2 FOR UPDATE",
+            &[&job.theater_id, &claim.document_id],
+        )
+        .await?
+        .get(0);
+    let still_processing = tx
+        .query_opt(
+            "SELECT 1 FROM document_versions WHERE id = $1 AND status = 'processing' FOR UPDATE",
+            &[&job.version_id],
+        )
+        .await?
+        .is_some();
+    if !still_processing {
+        // Another run finished it meanwhile (a re-enqueued duplicate): nothing to do.
+        return Ok(());
+    }
+    let identical: Option<(Uuid, Option<i32>)> = match current {
+        Some(current_id) => tx
+            .query_opt(
+                "SELECT id, number FROM document_versions WHERE id = $1 AND sha256 = $2",
+                &[&current_id, &measured.sha256],
+            )
+            .await?
+            .map(|r| (r.get(0), r.get(1))),
+        None => None,
+    };
+    let size = measured.size as i64;
+    if let Some((same_id, same_number)) = identical {
+        tx.execute(
+            "UPDATE document_versions SET status = 'failed', identical_to_id = $2, size = $3,
+                 sha256 = $4, content_type = $5, completed_at = now(),
+                 error = $6
+             WHERE id = $1",
+            &[
+                &job.version_id,
+                &same_id,
+                &size,
+                &measured.sha256,
+                &mime,
+                &format!(
+                    "identical to the current version {}: nothing new was stored",
+                    same_number.unwrap_or_default()
+                ),
+            ],
+        )
+        .await?;
+        tx.commit().await?;
+        // Keep no second copy of the same bytes.
+        deps.storage.delete(&claim.storage_key).await?;
+        if let Some((key, _)) = &preview
+            && key != &claim.storage_key
+        {
+            deps.storage.delete(key).await?;
+        }
+        tracing::info!(version_id = %job.version_id, "upload identical to the current version");
+        return Ok(());
+    }
+    let (preview_key, preview_type) = preview.unzip();
+    let number: i32 = tx
+        .query_one(
+            "UPDATE document_versions v SET status = 'ready', error = NULL,
+                 number = d.last_version_number + 1, size = $2, sha256 = $3, content_type = $4,
+                 extracted_text = $5, preview_key = $6, preview_content_type = $7,
+                 completed_at = now()
+             FROM documents d
+             WHERE v.id = $1 AND d.id = v.document_id
+             RETURNING v.number",
+            &[
+                &job.version_id,
+                &size,
+                &measured.sha256,
+                &mime,
+                &text,
+                &preview_key,
+                &preview_type,
+            ],
+        )
+        .await?
+        .get(0);
+    tx.execute(
+        "UPDATE documents SET last_version_number = $3, current_version_id = $2,
+             updated_at = now()
+         WHERE id = $1",
+        &[&claim.document_id, &job.version_id, &number],
+    )
+    .await?;
+    shared::audit::record(
+        &tx,
+        shared::audit::AuditEntry {
+            theater_id: job.theater_id,
+            actor_id: None,
+            action: "document_version.ready",
+            entity_type: "document_version",
+            entity_id: Some(job.version_id),
+            before: None,
+            after: Some(serde_json::json!({
+                "number": number, "size": size, "sha256": measured.sha256, "content_type": mime,
+            })),
+        },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("audit: {e}"))?;
+    tx.commit().await?;
+    tracing::info!(version_id = %job.version_id, number, "version ready");
+    Ok(())
+}
