@@ -30,9 +30,73 @@ pub async fn run(router: Router, default_port: u16) -> anyhow::Result<()> {
 /// without it and `lambda_http` prepends it (unless `AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH` is
 /// set); an HTTP API (payload v2) on a named stage already sends it in `rawPath`. The `$default`
 /// stage adds nothing.
+///
+/// Text responses that start with a UTF-8 byte order mark keep it (see [`keep_utf8_bom`]).
 pub fn for_lambda(router: Router) -> Router {
     use tower::ServiceExt;
-    Router::new().fallback_service(router.map_request(strip_stage_prefix::<axum::body::Body>))
+    Router::new()
+        .fallback_service(router.map_request(strip_stage_prefix::<axum::body::Body>))
+        .layer(axum::middleware::map_response(keep_utf8_bom))
+}
+
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Whether `lambda_http` sends a response with these headers as text (decoded with its charset)
+/// rather than base64: mirrors `lambda_http::response::ConvertBody` (1.x).
+fn lambda_http_sends_as_text(headers: &http::HeaderMap) -> bool {
+    use http::header::{CONTENT_ENCODING, CONTENT_TYPE};
+    if headers.contains_key(CONTENT_ENCODING) {
+        return false;
+    }
+    let Some(content_type) = headers.get(CONTENT_TYPE) else {
+        return true;
+    };
+    let content_type = content_type.to_str().unwrap_or_default();
+    let mime = content_type.split(';').next().unwrap_or_default().trim();
+    [
+        "text",
+        "application/json",
+        "application/javascript",
+        "application/xml",
+        "application/yaml",
+    ]
+    .iter()
+    .any(|p| content_type.starts_with(p))
+        || ["+xml", "+yaml", "+json"].iter().any(|s| mime.ends_with(s))
+        || headers
+            .get("x-lambda-http-content-encoding")
+            .is_some_and(|v| v == "text")
+}
+
+/// `lambda_http` turns a text body into a string with `encoding_rs`'s `decode`, which sniffs and
+/// drops a leading byte order mark, so a CSV export asked for with `?bom=true` (for Excel) would
+/// lose it on Lambda. One extra UTF-8 BOM in front is what that decoding removes; the body's own
+/// BOM then reaches the client as U+FEFF, i.e. the same bytes `EF BB BF`.
+pub async fn keep_utf8_bom(response: axum::response::Response) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if !lambda_http_sends_as_text(response.headers()) {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let bytes = match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            return crate::error::ApiError::Unexpected(anyhow::anyhow!(
+                "reading the response body: {e}"
+            ))
+            .into_response();
+        }
+    };
+    if !bytes.starts_with(UTF8_BOM) {
+        return axum::response::Response::from_parts(parts, axum::body::Body::from(bytes));
+    }
+    let mut with_extra = Vec::with_capacity(bytes.len() + UTF8_BOM.len());
+    with_extra.extend_from_slice(UTF8_BOM);
+    with_extra.extend_from_slice(&bytes);
+    let mut response =
+        axum::response::Response::from_parts(parts, axum::body::Body::from(with_extra));
+    response.headers_mut().remove(http::header::CONTENT_LENGTH);
+    response
 }
 
 /// Removes the `/{stage}` prefix that `lambda_http` left on the path (see [`for_lambda`]).
@@ -113,7 +177,36 @@ pub async fn shutdown_signal() {
 
 #[cfg(test)]
 mod tests {
-    use super::strip_stage_prefix;
+    use super::{keep_utf8_bom, strip_stage_prefix};
+
+    async fn through_keep_utf8_bom(content_type: &str, body: &'static [u8]) -> Vec<u8> {
+        let response = axum::response::Response::builder()
+            .header(http::header::CONTENT_TYPE, content_type)
+            .body(axum::body::Body::from(body))
+            .expect("a response");
+        let response = keep_utf8_bom(response).await;
+        axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("the body")
+            .to_vec()
+    }
+
+    #[tokio::test]
+    async fn a_text_body_starting_with_a_bom_gets_the_one_lambda_http_removes() {
+        assert_eq!(
+            through_keep_utf8_bom("text/csv; charset=utf-8", b"\xEF\xBB\xBFa,b\r\n").await,
+            b"\xEF\xBB\xBF\xEF\xBB\xBFa,b\r\n"
+        );
+        assert_eq!(
+            through_keep_utf8_bom("text/csv; charset=utf-8", b"a,b\r\n").await,
+            b"a,b\r\n"
+        );
+        // Binary bodies go base64 untouched by lambda_http, so they stay as they are.
+        assert_eq!(
+            through_keep_utf8_bom("application/pdf", b"\xEF\xBB\xBF%PDF").await,
+            b"\xEF\xBB\xBF%PDF"
+        );
+    }
 
     fn v2(stage: &str, raw_path: &str) -> lambda_http::Request {
         let event = serde_json::json!({
