@@ -105,6 +105,15 @@ impl ApiError {
     }
 }
 
+/// The prefix of every problem `type`: an absolute URI (RFC 4151 `tag:`) that names the kind
+/// and resolves to nothing, as RFC 9457 allows; the kinds are listed in the README.
+pub const PROBLEM_TYPE_BASE: &str = "tag:theatre-management-system,2026:problems/";
+
+/// The `type` URI of a problem kind, e.g. `tag:theatre-management-system,2026:problems/not-found`.
+pub fn problem_type(kind: &str) -> String {
+    format!("{PROBLEM_TYPE_BASE}{kind}")
+}
+
 /// Builds a problem+json response. `kind` becomes the `type` URI's last segment.
 pub fn problem_response(
     status: StatusCode,
@@ -113,7 +122,7 @@ pub fn problem_response(
     extra: Option<serde_json::Map<String, Value>>,
 ) -> Response {
     let mut body = serde_json::Map::new();
-    body.insert("type".into(), Value::String(format!("/problems/{kind}")));
+    body.insert("type".into(), Value::String(problem_type(kind)));
     body.insert(
         "title".into(),
         Value::String(status.canonical_reason().unwrap_or("Error").to_string()),

@@ -226,5 +226,9 @@ pub fn with_function_defaults(
     let health = Router::new()
         .route("/health", axum::routing::get(crate::health::health))
         .with_state(ctx.clone());
-    with_common_layers(routes.merge(health).fallback(not_found), config)
+    let app = routes.merge(health).fallback(not_found);
+    // `/items/` is `/items`: trailing slashes are trimmed before routing.
+    let normalized = Router::new()
+        .fallback_service(tower_http::normalize_path::NormalizePath::trim_trailing_slash(app));
+    with_common_layers(normalized, config)
 }

@@ -27,10 +27,10 @@ impl PageQuery {
         match self.limit {
             None => Ok(DEFAULT_LIMIT),
             Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
-            Some(_) => Err(ApiError::invalid(
-                "limit",
-                format!("must be between 1 and {MAX_LIMIT}"),
-            )),
+            // A malformed query is a 400 everywhere (DESIGN.md); 422 is for bodies.
+            Some(_) => Err(ApiError::BadRequest(format!(
+                "invalid query parameter limit: must be between 1 and {MAX_LIMIT}"
+            ))),
         }
     }
 
@@ -104,7 +104,7 @@ mod tests {
                 limit: Some(bad),
                 cursor: None,
             };
-            assert!(q.limit().is_err());
+            assert!(matches!(q.limit(), Err(ApiError::BadRequest(_))));
         }
         assert_eq!(PageQuery::default().limit().unwrap(), 50);
     }

@@ -43,7 +43,8 @@ pub struct AuditFilter {
     pub to: Option<DateTime<Utc>>,
 }
 
-#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", security(("bearer" = [])),
+/// List the audit log
+#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", security(("bearer" = ["audit:view"])),
     params(AuditFilter, PageQuery),
     responses((status = 200, body = inline(Page<AuditRecord>)), (status = 403)))]
 #[instrument(skip_all)]

@@ -108,12 +108,15 @@ pub async fn list_departments(
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(default)]
 pub struct CreateDepartmentRequest {
+    #[schema(required = true)]
     pub code: String,
+    #[schema(required = true)]
     pub name: String,
     pub head_id: Option<Uuid>,
 }
 
-#[utoipa::path(post, path = "/api/v1/departments", tag = "departments", security(("bearer" = [])),
+/// Create department
+#[utoipa::path(post, path = "/api/v1/departments", tag = "departments", security(("bearer" = ["system:settings"])),
     request_body = CreateDepartmentRequest,
     responses((status = 201, body = DepartmentView), (status = 403), (status = 409), (status = 422)))]
 #[instrument(skip_all)]
@@ -149,6 +152,7 @@ pub async fn create_department(
     Ok(shared::http::created(view.version, view))
 }
 
+/// Get department
 #[utoipa::path(get, path = "/api/v1/departments/{id}", tag = "departments", security(("bearer" = [])),
     params(("id" = Uuid, Path)), responses((status = 200, body = DepartmentView), (status = 404)))]
 #[instrument(skip_all)]
@@ -173,7 +177,8 @@ pub struct UpdateDepartmentRequest {
     pub head_id: Patch<Uuid>,
 }
 
-#[utoipa::path(patch, path = "/api/v1/departments/{id}", tag = "departments", security(("bearer" = [])),
+/// Update department
+#[utoipa::path(patch, path = "/api/v1/departments/{id}", tag = "departments", security(("bearer" = ["system:settings"])),
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
     request_body = UpdateDepartmentRequest,
     responses((status = 200, body = DepartmentView), (status = 404), (status = 412), (status = 422)))]
@@ -238,7 +243,7 @@ pub async fn update_department(
 }
 
 /// Soft delete: the row stays for history (categories may still point at it).
-#[utoipa::path(delete, path = "/api/v1/departments/{id}", tag = "departments", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/departments/{id}", tag = "departments", security(("bearer" = ["system:settings"])),
     params(("id" = Uuid, Path)), responses((status = 204), (status = 404)))]
 #[instrument(skip_all)]
 pub async fn delete_department(

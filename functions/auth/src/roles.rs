@@ -99,7 +99,8 @@ fn as_json(view: &RoleView) -> serde_json::Value {
     v
 }
 
-#[utoipa::path(get, path = "/api/v1/roles", tag = "roles", security(("bearer" = [])),
+/// List roles
+#[utoipa::path(get, path = "/api/v1/roles", tag = "roles", security(("bearer" = ["users:view"])),
     params(PageQuery), responses((status = 200, body = inline(Page<RoleView>)), (status = 403)))]
 #[instrument(skip_all)]
 pub async fn list_roles(
@@ -131,13 +132,16 @@ pub async fn list_roles(
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(default)]
 pub struct CreateRoleRequest {
+    #[schema(required = true)]
     pub code: String,
+    #[schema(required = true)]
     pub name: String,
     pub description: Option<String>,
     pub permissions: Vec<String>,
 }
 
-#[utoipa::path(post, path = "/api/v1/roles", tag = "roles", security(("bearer" = [])),
+/// Create role
+#[utoipa::path(post, path = "/api/v1/roles", tag = "roles", security(("bearer" = ["users:edit"])),
     request_body = CreateRoleRequest,
     responses((status = 201, body = RoleView), (status = 403), (status = 409), (status = 422)))]
 #[instrument(skip_all)]
@@ -189,7 +193,8 @@ pub async fn create_role(
     Ok(shared::http::created(view.version, view))
 }
 
-#[utoipa::path(get, path = "/api/v1/roles/{id}", tag = "roles", security(("bearer" = [])),
+/// Get role
+#[utoipa::path(get, path = "/api/v1/roles/{id}", tag = "roles", security(("bearer" = ["users:view"])),
     params(("id" = Uuid, Path)), responses((status = 200, body = RoleView), (status = 404)))]
 #[instrument(skip_all)]
 pub async fn get_role(
@@ -215,7 +220,8 @@ pub struct UpdateRoleRequest {
     pub permissions: Option<Vec<String>>,
 }
 
-#[utoipa::path(patch, path = "/api/v1/roles/{id}", tag = "roles", security(("bearer" = [])),
+/// Update role
+#[utoipa::path(patch, path = "/api/v1/roles/{id}", tag = "roles", security(("bearer" = ["users:edit"])),
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
     request_body = UpdateRoleRequest,
     responses((status = 200, body = RoleView), (status = 403), (status = 404), (status = 409), (status = 412), (status = 422)))]
@@ -327,7 +333,8 @@ pub async fn update_role(
     Ok(shared::http::with_etag(after.version, after))
 }
 
-#[utoipa::path(delete, path = "/api/v1/roles/{id}", tag = "roles", security(("bearer" = [])),
+/// Delete role
+#[utoipa::path(delete, path = "/api/v1/roles/{id}", tag = "roles", security(("bearer" = ["users:edit"])),
     params(("id" = Uuid, Path)),
     responses((status = 204), (status = 403), (status = 404), (status = 409, description = "the admin role, or a role still held by users")))]
 #[instrument(skip_all)]

@@ -26,17 +26,24 @@ use crate::users::{UserView, load_user};
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(default)]
 pub struct RegisterRequest {
+    #[schema(required = true)]
     pub theater_name: String,
+    #[schema(required = true)]
     pub email: String,
+    #[schema(required = true)]
     pub password: String,
+    #[schema(required = true)]
     pub first_name: String,
+    #[schema(required = true)]
     pub last_name: String,
 }
 
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(default)]
 pub struct LoginRequest {
+    #[schema(required = true)]
     pub email: String,
+    #[schema(required = true)]
     pub password: String,
 }
 
@@ -54,7 +61,9 @@ pub struct LogoutRequest {
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(default)]
 pub struct ChangePasswordRequest {
+    #[schema(required = true)]
     pub current_password: String,
+    #[schema(required = true)]
     pub new_password: String,
 }
 
@@ -160,6 +169,7 @@ async fn token_response(
     })
 }
 
+/// Register a theatre and its administrator
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth",
     request_body = RegisterRequest,
     responses(
@@ -321,6 +331,7 @@ pub async fn create_demo_theater(
     Ok(true)
 }
 
+/// Sign in
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth",
     request_body = LoginRequest,
     responses(
@@ -380,6 +391,7 @@ pub async fn login(
     Ok(JsonResponse(response))
 }
 
+/// Exchange a refresh token for new tokens
 #[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth",
     request_body = RefreshRequest,
     responses(
@@ -459,6 +471,7 @@ pub async fn refresh(
     Ok(JsonResponse(response))
 }
 
+/// Sign out
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
     request_body = LogoutRequest, security(("bearer" = [])),
     responses((status = 204, description = "session ended"), (status = 401)))]
@@ -504,6 +517,7 @@ pub async fn logout(
     Ok(shared::http::no_content())
 }
 
+/// The signed-in user
 #[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = MeResponse), (status = 401)))]
 #[instrument(skip_all)]
@@ -521,6 +535,7 @@ pub async fn me(
     }))
 }
 
+/// Change your own password
 #[utoipa::path(post, path = "/api/v1/auth/password", tag = "auth",
     request_body = ChangePasswordRequest, security(("bearer" = [])),
     responses(

@@ -54,6 +54,7 @@ pub async fn load_theater(client: &impl GenericClient, id: Uuid) -> ApiResult<Op
         }))
 }
 
+/// Get theater
 #[utoipa::path(get, path = "/api/v1/theater", tag = "theater", security(("bearer" = [])),
     responses((status = 200, body = TheaterView)))]
 #[instrument(skip_all)]
@@ -88,7 +89,8 @@ fn valid_timezone(tz: &str) -> bool {
                 .all(|c| c.is_ascii_alphanumeric() || "_-+/".contains(c)))
 }
 
-#[utoipa::path(patch, path = "/api/v1/theater", tag = "theater", security(("bearer" = [])),
+/// Update theater
+#[utoipa::path(patch, path = "/api/v1/theater", tag = "theater", security(("bearer" = ["system:settings"])),
     params(("If-Match" = Option<String>, Header)),
     request_body = UpdateTheaterRequest,
     responses((status = 200, body = TheaterView), (status = 403), (status = 412), (status = 422)))]

@@ -246,7 +246,8 @@ pub struct UserFilter {
     pub department_id: Option<Uuid>,
 }
 
-#[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])),
+/// List users
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = ["users:view"])),
     params(UserFilter, PageQuery),
     responses((status = 200, body = inline(Page<UserView>)), (status = 401), (status = 403)))]
 #[instrument(skip_all)]
@@ -315,9 +316,13 @@ pub async fn list_users(
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(default)]
 pub struct CreateUserRequest {
+    #[schema(required = true)]
     pub email: String,
+    #[schema(required = true)]
     pub password: String,
+    #[schema(required = true)]
     pub first_name: String,
+    #[schema(required = true)]
     pub last_name: String,
     pub phone: Option<String>,
     pub position: Option<String>,
@@ -327,7 +332,8 @@ pub struct CreateUserRequest {
     pub department_ids: Vec<Uuid>,
 }
 
-#[utoipa::path(post, path = "/api/v1/users", tag = "users", security(("bearer" = [])),
+/// Create user
+#[utoipa::path(post, path = "/api/v1/users", tag = "users", security(("bearer" = ["users:create"])),
     request_body = CreateUserRequest,
     responses((status = 201, body = UserView), (status = 403), (status = 409), (status = 422)))]
 #[instrument(skip_all)]
@@ -441,7 +447,8 @@ async fn replace_departments(
     Ok(())
 }
 
-#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])),
+/// Get user
+#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = ["users:view"])),
     params(("id" = Uuid, Path)),
     responses((status = 200, body = UserView), (status = 404)))]
 #[instrument(skip_all)]
@@ -476,7 +483,8 @@ pub struct UpdateUserRequest {
     pub is_active: Option<bool>,
 }
 
-#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])),
+/// Update user
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = ["users:edit"])),
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "the ETag of the version you edited")),
     request_body = UpdateUserRequest,
     responses((status = 200, body = UserView), (status = 404), (status = 409), (status = 412), (status = 422)))]
@@ -579,7 +587,8 @@ pub async fn update_user(
     Ok(shared::http::with_etag(after.version, after))
 }
 
-#[utoipa::path(delete, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])),
+/// Deactivate a user
+#[utoipa::path(delete, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = ["users:delete"])),
     params(("id" = Uuid, Path)),
     responses((status = 204, description = "deactivated; sessions ended"), (status = 404), (status = 409)))]
 #[instrument(skip_all)]
@@ -634,7 +643,8 @@ pub struct SetRolesRequest {
     pub role_ids: Vec<Uuid>,
 }
 
-#[utoipa::path(put, path = "/api/v1/users/{id}/roles", tag = "users", security(("bearer" = [])),
+/// Replace a user's roles
+#[utoipa::path(put, path = "/api/v1/users/{id}/roles", tag = "users", security(("bearer" = ["users:edit"])),
     params(("id" = Uuid, Path)), request_body = SetRolesRequest,
     responses((status = 200, body = UserView), (status = 403), (status = 404), (status = 409), (status = 422)))]
 #[instrument(skip_all)]
@@ -700,7 +710,8 @@ pub struct SetDepartmentsRequest {
     pub department_ids: Vec<Uuid>,
 }
 
-#[utoipa::path(put, path = "/api/v1/users/{id}/departments", tag = "users", security(("bearer" = [])),
+/// Replace a user's departments
+#[utoipa::path(put, path = "/api/v1/users/{id}/departments", tag = "users", security(("bearer" = ["users:edit"])),
     params(("id" = Uuid, Path)), request_body = SetDepartmentsRequest,
     responses((status = 200, body = UserView), (status = 404), (status = 422)))]
 #[instrument(skip_all)]
@@ -741,7 +752,8 @@ pub struct ResetPasswordRequest {
     pub new_password: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/users/{id}/password", tag = "users", security(("bearer" = [])),
+/// Reset a user's password
+#[utoipa::path(post, path = "/api/v1/users/{id}/password", tag = "users", security(("bearer" = ["users:edit"])),
     params(("id" = Uuid, Path)), request_body = ResetPasswordRequest,
     responses((status = 204, description = "password set; the user's sessions ended"), (status = 403), (status = 404), (status = 422)))]
 #[instrument(skip_all)]

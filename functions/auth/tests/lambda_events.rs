@@ -63,7 +63,7 @@ fn assert_problem(response: &Value, expected: StatusCode) -> Value {
     assert!(
         body["type"]
             .as_str()
-            .is_some_and(|t| t.starts_with("/problems/"))
+            .is_some_and(|t| t.starts_with(shared::error::PROBLEM_TYPE_BASE))
     );
     body
 }
@@ -286,7 +286,7 @@ async fn an_unknown_route_is_a_text_problem_404_in_both_payload_versions() {
     )
     .await;
     let problem = assert_problem(&v2, StatusCode::NOT_FOUND);
-    assert_eq!(problem["type"], "/problems/not-found");
+    assert_eq!(problem["type"], shared::error::problem_type("not-found"));
 
     let v1 = invoke(
         auth_router(&app),

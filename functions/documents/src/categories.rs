@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 use shared::audit::{self, AuditEntry};
 use shared::auth::AuthUser;
 use shared::error::FieldErrors;
-use shared::extract::Json;
+use shared::extract::{Json, Query};
+use shared::pagination::{Page, PageQuery};
 use shared::permissions::Permission;
 use shared::{ApiError, ApiResult};
 use tracing::instrument;
@@ -33,12 +34,6 @@ pub struct CategoryView {
     pub version: i32,
 }
 
-/// The list of categories (a theatre has a handful: no paging).
-#[derive(Serialize, ToSchema)]
-pub struct CategoryList {
-    pub items: Vec<CategoryView>,
-}
-
 fn from_row(row: &tokio_postgres::Row) -> CategoryView {
     CategoryView {
         id: row.get("id"),
@@ -51,25 +46,35 @@ fn from_row(row: &tokio_postgres::Row) -> CategoryView {
     }
 }
 
+/// List document categories
+///
+/// A cursor page in code order, like every list.
 #[utoipa::path(get, path = "/api/v1/documents/categories", tag = "document-categories",
-    security(("bearer" = [])), responses((status = 200, body = CategoryList), (status = 403)))]
+    security(("bearer" = ["documents:view"])), params(PageQuery),
+    responses((status = 200, body = inline(Page<CategoryView>)), (status = 403)))]
 #[instrument(skip_all)]
 pub async fn list_categories(
     State(state): State<DocumentsState>,
     user: AuthUser,
-) -> ApiResult<JsonResponse<CategoryList>> {
+    Query(page): Query<PageQuery>,
+) -> ApiResult<JsonResponse<Page<CategoryView>>> {
     user.require(Permission::DocumentsView)?;
+    let limit = page.limit()?;
+    let after: Option<String> = page.after()?;
     let client = state.ctx.db.get().await?;
     let rows = client
         .query(
             "SELECT id, code, name, required_permission, is_system, created_at, version
-             FROM document_categories WHERE theater_id = $1 ORDER BY code",
-            &[&user.theater_id],
+             FROM document_categories
+             WHERE theater_id = $1 AND ($2::text IS NULL OR code > $2)
+             ORDER BY code LIMIT $3",
+            &[&user.theater_id, &after, &(limit + 1)],
         )
         .await?;
-    Ok(JsonResponse(CategoryList {
-        items: rows.iter().map(from_row).collect(),
-    }))
+    let categories = rows.iter().map(from_row).collect();
+    Ok(JsonResponse(Page::from_rows(categories, limit, |c| {
+        c.code.clone()
+    })))
 }
 
 #[derive(Deserialize, ToSchema, Default)]
@@ -81,8 +86,9 @@ pub struct CreateCategoryRequest {
     pub required_permission: Option<String>,
 }
 
+/// Create a document category
 #[utoipa::path(post, path = "/api/v1/documents/categories", tag = "document-categories",
-    security(("bearer" = [])), request_body = CreateCategoryRequest,
+    security(("bearer" = ["documents:edit"])), request_body = CreateCategoryRequest,
     responses((status = 201, body = CategoryView), (status = 403), (status = 409), (status = 422)))]
 #[instrument(skip_all)]
 pub async fn create_category(

@@ -125,7 +125,8 @@ pub struct DocumentQuery {
     pub cursor: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/documents", tag = "documents", security(("bearer" = [])),
+/// List documents
+#[utoipa::path(get, path = "/api/v1/documents", tag = "documents", security(("bearer" = ["documents:view"])),
     params(DocumentQuery),
     responses((status = 200, body = inline(Page<DocumentView>)), (status = 400), (status = 403)))]
 #[instrument(skip_all)]
@@ -276,8 +277,10 @@ async fn parse_roles(
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(default, deny_unknown_fields)]
 pub struct CreateDocumentRequest {
+    #[schema(required = true)]
     pub title: String,
     pub description: Option<String>,
+    #[schema(value_type = Uuid, required = true)]
     pub category_id: Option<Uuid>,
     pub tags: Vec<String>,
     /// `draft` (default), `active` or `archived`.
@@ -287,7 +290,8 @@ pub struct CreateDocumentRequest {
     pub allowed_role_ids: Option<Vec<Uuid>>,
 }
 
-#[utoipa::path(post, path = "/api/v1/documents", tag = "documents", security(("bearer" = [])),
+/// Create document
+#[utoipa::path(post, path = "/api/v1/documents", tag = "documents", security(("bearer" = ["documents:create"])),
     request_body = CreateDocumentRequest,
     responses((status = 201, body = DocumentView), (status = 403), (status = 422)))]
 #[instrument(skip_all)]
@@ -366,7 +370,8 @@ pub async fn create_document(
         .into_response())
 }
 
-#[utoipa::path(get, path = "/api/v1/documents/{id}", tag = "documents", security(("bearer" = [])),
+/// Get document
+#[utoipa::path(get, path = "/api/v1/documents/{id}", tag = "documents", security(("bearer" = ["documents:view"])),
     params(("id" = Uuid, Path)),
     responses((status = 200, body = DocumentView), (status = 403), (status = 404)))]
 #[instrument(skip_all)]
@@ -456,7 +461,8 @@ async fn change_document(
     Ok(after)
 }
 
-#[utoipa::path(patch, path = "/api/v1/documents/{id}", tag = "documents", security(("bearer" = [])),
+/// Update document
+#[utoipa::path(patch, path = "/api/v1/documents/{id}", tag = "documents", security(("bearer" = ["documents:edit"])),
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
     request_body = UpdateDocumentRequest,
     responses((status = 200, body = DocumentView), (status = 403), (status = 404), (status = 412), (status = 422)))]
@@ -576,8 +582,9 @@ async fn set_status(
     Ok((shared::http::etag(after.version), JsonResponse(after)).into_response())
 }
 
+/// Archive document
 #[utoipa::path(post, path = "/api/v1/documents/{id}/archive", tag = "documents",
-    security(("bearer" = [])), params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
+    security(("bearer" = ["documents:edit"])), params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
     responses((status = 200, body = DocumentView), (status = 403), (status = 404), (status = 412)))]
 #[instrument(skip_all)]
 pub async fn archive_document(
@@ -600,7 +607,7 @@ pub async fn archive_document(
 
 /// Brings an archived document back as active.
 #[utoipa::path(post, path = "/api/v1/documents/{id}/restore", tag = "documents",
-    security(("bearer" = [])), params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
+    security(("bearer" = ["documents:edit"])), params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
     responses((status = 200, body = DocumentView), (status = 403), (status = 404), (status = 412)))]
 #[instrument(skip_all)]
 pub async fn restore_document(
@@ -623,7 +630,7 @@ pub async fn restore_document(
 
 /// Soft delete: the document disappears from every view; its versions and files are kept.
 #[utoipa::path(delete, path = "/api/v1/documents/{id}", tag = "documents",
-    security(("bearer" = [])), params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
+    security(("bearer" = ["documents:delete"])), params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
     responses((status = 204), (status = 403), (status = 404), (status = 412)))]
 #[instrument(skip_all)]
 pub async fn delete_document(

@@ -18,6 +18,7 @@ pub mod access;
 pub mod categories;
 pub mod documents;
 pub mod domain;
+pub mod stats;
 pub mod tags;
 pub mod versions;
 
@@ -121,6 +122,7 @@ pub fn api() -> OpenApiRouter<DocumentsState> {
             categories::create_category
         ))
         .routes(routes!(tags::list_tags, tags::create_tag))
+        .routes(routes!(stats::document_stats))
         .routes(routes!(
             documents::list_documents,
             documents::create_document
@@ -143,12 +145,14 @@ pub fn api() -> OpenApiRouter<DocumentsState> {
 
 /// The OpenAPI document of this function.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api().split_for_parts().1
+    shared::openapi::finished(api().split_for_parts().1)
 }
 
 /// The Router the binary, the gateway and the tests all serve (without the common layers).
 pub fn router(state: DocumentsState) -> Router {
-    let (router, _) = api().split_for_parts();
+    let (router, doc) = api().split_for_parts();
+    // Undeclared query parameters are a 400 naming them.
+    let router = shared::openapi::guard_queries(router, &doc);
     // Direct uploads carry up to 5 MB plus form overhead; the common layer still caps bodies.
     router
         .layer(axum::extract::DefaultBodyLimit::max(6 * 1024 * 1024))

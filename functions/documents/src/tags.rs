@@ -39,8 +39,9 @@ pub struct TagQuery {
     pub cursor: Option<String>,
 }
 
+/// List tags
 #[utoipa::path(get, path = "/api/v1/documents/tags", tag = "document-tags",
-    security(("bearer" = [])), params(TagQuery),
+    security(("bearer" = ["documents:view"])), params(TagQuery),
     responses((status = 200, body = inline(Page<TagView>)), (status = 403)))]
 #[instrument(skip_all)]
 pub async fn list_tags(
@@ -100,8 +101,9 @@ pub struct CreateTagRequest {
     pub name: String,
 }
 
+/// Create tag
 #[utoipa::path(post, path = "/api/v1/documents/tags", tag = "document-tags",
-    security(("bearer" = [])), request_body = CreateTagRequest,
+    security(("bearer" = ["documents:create"])), request_body = CreateTagRequest,
     responses((status = 201, body = TagView), (status = 403), (status = 409), (status = 422)))]
 #[instrument(skip_all)]
 pub async fn create_tag(

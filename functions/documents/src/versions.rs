@@ -221,8 +221,9 @@ pub struct UploadTicket {
     pub version: VersionView,
 }
 
+/// Request an upload URL for a new version
 #[utoipa::path(post, path = "/api/v1/documents/{id}/versions", tag = "documents",
-    security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = UploadRequest,
+    security(("bearer" = ["documents:create"])), params(("id" = Uuid, Path)), request_body = UploadRequest,
     responses((status = 201, body = UploadTicket), (status = 403), (status = 404), (status = 409),
         (status = 413), (status = 415), (status = 422)))]
 #[instrument(skip_all)]
@@ -299,8 +300,9 @@ pub async fn request_upload(
         .into_response())
 }
 
+/// Confirm an uploaded version
 #[utoipa::path(post, path = "/api/v1/documents/{id}/versions/{version_id}/complete",
-    tag = "documents", security(("bearer" = [])),
+    tag = "documents", security(("bearer" = ["documents:create"])),
     params(("id" = Uuid, Path), ("version_id" = Uuid, Path)),
     responses((status = 202, body = VersionView), (status = 403), (status = 404),
         (status = 409, description = "not uploaded yet, or already processed")))]
@@ -383,7 +385,7 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
 
 /// Small files (≤ 5 MB) posted straight to the API; answered like `complete`.
 #[utoipa::path(post, path = "/api/v1/documents/{id}/versions/upload", tag = "documents",
-    security(("bearer" = [])), params(("id" = Uuid, Path)),
+    security(("bearer" = ["documents:create"])), params(("id" = Uuid, Path)),
     request_body(content_type = "multipart/form-data", content = inline(DirectUploadForm)),
     responses((status = 202, body = VersionView), (status = 400), (status = 403), (status = 404),
         (status = 413), (status = 415), (status = 422)))]
@@ -471,8 +473,9 @@ pub async fn upload_direct(
     Ok((StatusCode::ACCEPTED, JsonResponse(row.view)).into_response())
 }
 
+/// List versions
 #[utoipa::path(get, path = "/api/v1/documents/{id}/versions", tag = "documents",
-    security(("bearer" = [])), params(("id" = Uuid, Path), PageQuery),
+    security(("bearer" = ["documents:view"])), params(("id" = Uuid, Path), PageQuery),
     responses((status = 200, body = inline(Page<VersionView>)), (status = 403), (status = 404)))]
 #[instrument(skip_all)]
 pub async fn list_versions(
@@ -518,8 +521,9 @@ pub async fn list_versions(
     })))
 }
 
+/// Get version
 #[utoipa::path(get, path = "/api/v1/documents/{id}/versions/{version_id}", tag = "documents",
-    security(("bearer" = [])), params(("id" = Uuid, Path), ("version_id" = Uuid, Path)),
+    security(("bearer" = ["documents:view"])), params(("id" = Uuid, Path), ("version_id" = Uuid, Path)),
     responses((status = 200, body = VersionView), (status = 403), (status = 404)))]
 #[instrument(skip_all)]
 pub async fn get_version(
@@ -558,7 +562,7 @@ fn require_ready(row: &VersionRow) -> ApiResult<()> {
 
 /// Redirects to a short-lived URL that downloads the file under its original name.
 #[utoipa::path(get, path = "/api/v1/documents/{id}/versions/{version_id}/download",
-    tag = "documents", security(("bearer" = [])),
+    tag = "documents", security(("bearer" = ["documents:view"])),
     params(("id" = Uuid, Path), ("version_id" = Uuid, Path)),
     responses((status = 302, description = "Location: a presigned GET URL"), (status = 403),
         (status = 404), (status = 409, description = "the version is not ready")))]
@@ -586,7 +590,7 @@ pub async fn download_version(
 /// Redirects to the preview: the PDF itself, a PDF converted from an office file, or a PNG
 /// thumbnail of an image.
 #[utoipa::path(get, path = "/api/v1/documents/{id}/versions/{version_id}/preview",
-    tag = "documents", security(("bearer" = [])),
+    tag = "documents", security(("bearer" = ["documents:view"])),
     params(("id" = Uuid, Path), ("version_id" = Uuid, Path)),
     responses((status = 302, description = "Location: a presigned GET URL"), (status = 403),
         (status = 404), (status = 409, description = "not ready, or no preview for this type")))]
@@ -628,7 +632,7 @@ pub async fn preview_version(
 /// Makes an older version the current one again, as a new version with the next number. The
 /// bytes are shared with the old version (objects never change), so nothing is copied.
 #[utoipa::path(post, path = "/api/v1/documents/{id}/versions/{version_id}/restore",
-    tag = "documents", security(("bearer" = [])),
+    tag = "documents", security(("bearer" = ["documents:edit"])),
     params(("id" = Uuid, Path), ("version_id" = Uuid, Path)),
     responses((status = 201, body = VersionView), (status = 403), (status = 404),
         (status = 409, description = "not ready, or already the current content")))]

@@ -207,6 +207,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .1;
     doc.merge(health);
     doc.merge(documents::openapi());
+    // Last, after every function is merged: a new function's operations are finished too.
+    shared::openapi::finish(&mut doc);
     doc
 }
 
@@ -221,6 +223,12 @@ fn router(
         .merge(auth::router(auth_state.clone()))
         .merge(inventory::router(inventory_state))
         .merge(documents::router(documents_state.clone()))
+        // Every merged function's undeclared query parameters are a 400 (idempotent for the
+        // functions that already guard their own Router).
+        .layer(axum::middleware::from_fn_with_state(
+            shared::openapi::QueryGuard::new(&doc),
+            shared::openapi::check_query,
+        ))
         .route(
             "/api/openapi.json",
             get(move || {

@@ -249,7 +249,8 @@ async fn apply(
     }
 }
 
-#[utoipa::path(post, path = "/api/v1/inventory/items/bulk", tag = "inventory", security(("bearer" = [])),
+/// Apply one action to many items
+#[utoipa::path(post, path = "/api/v1/inventory/items/bulk", tag = "inventory", security(("bearer" = ["inventory:view"])),
     request_body = BulkRequest,
     responses((status = 200, body = BulkResponse),
               (status = 409, description = "all-or-nothing and some item failed: nothing changed; `results` says why"),

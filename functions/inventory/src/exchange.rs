@@ -106,7 +106,8 @@ pub fn to_csv(items: &[ItemView], bom: bool) -> anyhow::Result<Vec<u8>> {
     writer.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
 }
 
-#[utoipa::path(get, path = "/api/v1/inventory/items/export.csv", tag = "inventory", security(("bearer" = [])),
+/// Export items as CSV
+#[utoipa::path(get, path = "/api/v1/inventory/items/export.csv", tag = "inventory", security(("bearer" = ["inventory:view"])),
     params(ItemFilter, ExportQuery),
     responses((status = 200, content_type = "text/csv", body = String), (status = 403)))]
 #[instrument(skip_all)]
@@ -447,7 +448,8 @@ fn is_csv(headers: &HeaderMap) -> bool {
         .unwrap_or(false)
 }
 
-#[utoipa::path(post, path = "/api/v1/inventory/items/import", tag = "inventory", security(("bearer" = [])),
+/// Import items from CSV
+#[utoipa::path(post, path = "/api/v1/inventory/items/import", tag = "inventory", security(("bearer" = ["inventory:create"])),
     params(ImportQuery), request_body(content = String, content_type = "text/csv"),
     responses((status = 200, body = ImportReport, description = "dry run"),
               (status = 201, body = ImportReport, description = "every row created"),

@@ -185,8 +185,10 @@ pub fn as_json(view: &ItemView) -> Value {
 pub struct CreateItemRequest {
     /// Generated as `{CATEGORY_CODE}-{YYYY}-{NNNNN}` when absent.
     pub inventory_number: Option<String>,
+    #[schema(required = true)]
     pub name: String,
     pub description: Option<String>,
+    #[schema(value_type = Uuid, required = true)]
     pub category_id: Option<Uuid>,
     /// Where the item arrives (the receipt movement).
     pub location_id: Option<Uuid>,
@@ -507,7 +509,8 @@ async fn replace_performances(
     Ok(())
 }
 
-#[utoipa::path(post, path = "/api/v1/inventory/items", tag = "inventory", security(("bearer" = [])),
+/// Create item
+#[utoipa::path(post, path = "/api/v1/inventory/items", tag = "inventory", security(("bearer" = ["inventory:create"])),
     request_body = CreateItemRequest,
     responses((status = 201, body = ItemView), (status = 403), (status = 409), (status = 422)))]
 #[instrument(skip_all)]
@@ -531,7 +534,8 @@ pub async fn create_item(
         .into_response())
 }
 
-#[utoipa::path(get, path = "/api/v1/inventory/items/{id}", tag = "inventory", security(("bearer" = [])),
+/// Get item
+#[utoipa::path(get, path = "/api/v1/inventory/items/{id}", tag = "inventory", security(("bearer" = ["inventory:view"])),
     params(("id" = Uuid, Path)), responses((status = 200, body = ItemView), (status = 403), (status = 404)))]
 #[instrument(skip_all)]
 pub async fn get_item(
@@ -635,7 +639,8 @@ fn patch_into<T: ToSql + Sync + Send + 'static>(
     }
 }
 
-#[utoipa::path(patch, path = "/api/v1/inventory/items/{id}", tag = "inventory", security(("bearer" = [])),
+/// Update item
+#[utoipa::path(patch, path = "/api/v1/inventory/items/{id}", tag = "inventory", security(("bearer" = ["inventory:edit"])),
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)), request_body = UpdateItemRequest,
     responses((status = 200, body = ItemView), (status = 403), (status = 404), (status = 412), (status = 422)))]
 #[instrument(skip_all)]
@@ -871,7 +876,8 @@ pub async fn delete_in(
     .await
 }
 
-#[utoipa::path(delete, path = "/api/v1/inventory/items/{id}", tag = "inventory", security(("bearer" = [])),
+/// Delete item
+#[utoipa::path(delete, path = "/api/v1/inventory/items/{id}", tag = "inventory", security(("bearer" = ["inventory:delete"])),
     params(("id" = Uuid, Path)),
     responses((status = 204), (status = 403), (status = 404), (status = 409)))]
 #[instrument(skip_all)]

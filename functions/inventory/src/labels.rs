@@ -79,7 +79,8 @@ fn typed(content_type: &'static str, body: impl IntoResponse) -> Response {
     (headers, body).into_response()
 }
 
-#[utoipa::path(get, path = "/api/v1/inventory/items/{id}/qr.svg", tag = "inventory", security(("bearer" = [])),
+/// QR code of an item (SVG)
+#[utoipa::path(get, path = "/api/v1/inventory/items/{id}/qr.svg", tag = "inventory", security(("bearer" = ["inventory:view"])),
     params(("id" = Uuid, Path)),
     responses((status = 200, content_type = "image/svg+xml", body = String), (status = 403), (status = 404)))]
 #[instrument(skip_all)]
@@ -92,7 +93,8 @@ pub async fn qr_svg_handler(
     Ok(typed("image/svg+xml", qr_svg(&item, user.theater_id)?))
 }
 
-#[utoipa::path(get, path = "/api/v1/inventory/items/{id}/qr.png", tag = "inventory", security(("bearer" = [])),
+/// QR code of an item (PNG)
+#[utoipa::path(get, path = "/api/v1/inventory/items/{id}/qr.png", tag = "inventory", security(("bearer" = ["inventory:view"])),
     params(("id" = Uuid, Path)),
     responses((status = 200, content_type = "image/png", body = Vec<u8>), (status = 403), (status = 404)))]
 #[instrument(skip_all)]
@@ -217,7 +219,8 @@ fn render_sheet(labels: &[Label]) -> anyhow::Result<Vec<u8>> {
         .map_err(|e| anyhow::anyhow!("writing the PDF: {e}"))
 }
 
-#[utoipa::path(post, path = "/api/v1/inventory/items/labels", tag = "inventory", security(("bearer" = [])),
+/// Printable label sheet (PDF)
+#[utoipa::path(post, path = "/api/v1/inventory/items/labels", tag = "inventory", security(("bearer" = ["inventory:view"])),
     request_body = LabelSheetRequest,
     responses((status = 200, content_type = "application/pdf", body = Vec<u8>),
               (status = 403), (status = 404, description = "an id is not an item of this theatre"),

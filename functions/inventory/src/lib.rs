@@ -115,11 +115,13 @@ pub fn api() -> OpenApiRouter<InventoryState> {
 
 /// The OpenAPI document of this function.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api().split_for_parts().1
+    shared::openapi::finished(api().split_for_parts().1)
 }
 
 /// The Router the binary, the gateway and the tests all serve (without the common layers).
 pub fn router(state: InventoryState) -> Router {
-    let (router, _) = api().split_for_parts();
+    let (router, doc) = api().split_for_parts();
+    // Undeclared query parameters are a 400 naming them.
+    let router = shared::openapi::guard_queries(router, &doc);
     router.with_state(state)
 }

@@ -517,7 +517,8 @@ pub async fn relocate_all(
     Ok(())
 }
 
-#[utoipa::path(post, path = "/api/v1/inventory/items/{id}/movements", tag = "inventory", security(("bearer" = [])),
+/// Create movement
+#[utoipa::path(post, path = "/api/v1/inventory/items/{id}/movements", tag = "inventory", security(("bearer" = ["inventory:view"])),
     params(("id" = Uuid, Path)), request_body = MovementRequest,
     responses((status = 201, body = MovementOutcome), (status = 403), (status = 404),
               (status = 409, description = "not allowed from the current status (named in `current_status`)"),
@@ -540,7 +541,8 @@ pub async fn create_movement(
     Ok((StatusCode::CREATED, JsonResponse(outcome)).into_response())
 }
 
-#[utoipa::path(get, path = "/api/v1/inventory/items/{id}/movements", tag = "inventory", security(("bearer" = [])),
+/// List item movements
+#[utoipa::path(get, path = "/api/v1/inventory/items/{id}/movements", tag = "inventory", security(("bearer" = ["inventory:view"])),
     params(("id" = Uuid, Path), PageQuery),
     responses((status = 200, body = inline(Page<MovementView>)), (status = 403), (status = 404)))]
 #[instrument(skip_all)]
@@ -646,7 +648,7 @@ async fn journal(
 }
 
 /// The theatre-wide movement journal, newest first.
-#[utoipa::path(get, path = "/api/v1/inventory/movements", tag = "inventory", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/inventory/movements", tag = "inventory", security(("bearer" = ["inventory:view"])),
     params(JournalFilter, PageQuery),
     responses((status = 200, body = inline(Page<MovementView>)), (status = 403), (status = 422)))]
 #[instrument(skip_all)]

@@ -179,7 +179,8 @@ impl From<PresignedRequest> for PresignedUpload {
     }
 }
 
-#[utoipa::path(post, path = "/api/v1/inventory/items/{id}/photos", tag = "inventory", security(("bearer" = [])),
+/// Request a photo upload
+#[utoipa::path(post, path = "/api/v1/inventory/items/{id}/photos", tag = "inventory", security(("bearer" = ["inventory:edit"])),
     params(("id" = Uuid, Path)), request_body = NewPhotoRequest,
     responses((status = 201, body = PhotoUpload), (status = 403), (status = 404), (status = 413), (status = 422)))]
 #[instrument(skip_all)]
@@ -243,8 +244,9 @@ pub async fn create_photo(
         .into_response())
 }
 
+/// Confirm a photo upload
 #[utoipa::path(post, path = "/api/v1/inventory/items/{id}/photos/{photo_id}/complete", tag = "inventory",
-    security(("bearer" = [])), params(("id" = Uuid, Path), ("photo_id" = Uuid, Path)),
+    security(("bearer" = ["inventory:edit"])), params(("id" = Uuid, Path), ("photo_id" = Uuid, Path)),
     responses((status = 200, body = PhotoView), (status = 403), (status = 404),
               (status = 409, description = "nothing was uploaded yet"),
               (status = 422, description = "the upload does not match what was declared")))]
@@ -321,7 +323,8 @@ async fn list(
     Ok(PhotoList { items: photos })
 }
 
-#[utoipa::path(get, path = "/api/v1/inventory/items/{id}/photos", tag = "inventory", security(("bearer" = [])),
+/// List photos
+#[utoipa::path(get, path = "/api/v1/inventory/items/{id}/photos", tag = "inventory", security(("bearer" = ["inventory:view"])),
     params(("id" = Uuid, Path)), responses((status = 200, body = PhotoList), (status = 403), (status = 404)))]
 #[instrument(skip_all)]
 pub async fn list_photos(
@@ -342,8 +345,9 @@ pub async fn list_photos(
         .map(JsonResponse)
 }
 
+/// Make a photo the primary one
 #[utoipa::path(put, path = "/api/v1/inventory/items/{id}/photos/{photo_id}/primary", tag = "inventory",
-    security(("bearer" = [])), params(("id" = Uuid, Path), ("photo_id" = Uuid, Path)),
+    security(("bearer" = ["inventory:edit"])), params(("id" = Uuid, Path), ("photo_id" = Uuid, Path)),
     responses((status = 200, body = PhotoList), (status = 403), (status = 404), (status = 409)))]
 #[instrument(skip_all)]
 pub async fn set_primary(
@@ -393,8 +397,9 @@ pub struct PhotoOrder {
     pub photo_ids: Vec<Uuid>,
 }
 
+/// Reorder photos
 #[utoipa::path(put, path = "/api/v1/inventory/items/{id}/photos/order", tag = "inventory",
-    security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = PhotoOrder,
+    security(("bearer" = ["inventory:edit"])), params(("id" = Uuid, Path)), request_body = PhotoOrder,
     responses((status = 200, body = PhotoList), (status = 403), (status = 404), (status = 422)))]
 #[instrument(skip_all)]
 pub async fn reorder_photos(
@@ -447,8 +452,9 @@ pub async fn reorder_photos(
     Ok(JsonResponse(photos))
 }
 
+/// Delete photo
 #[utoipa::path(delete, path = "/api/v1/inventory/items/{id}/photos/{photo_id}", tag = "inventory",
-    security(("bearer" = [])), params(("id" = Uuid, Path), ("photo_id" = Uuid, Path)),
+    security(("bearer" = ["inventory:edit"])), params(("id" = Uuid, Path), ("photo_id" = Uuid, Path)),
     responses((status = 204), (status = 403), (status = 404)))]
 #[instrument(skip_all)]
 pub async fn delete_photo(

@@ -222,7 +222,8 @@ impl Sort {
 #[derive(Serialize, Deserialize)]
 struct Cursor(String, Uuid);
 
-#[utoipa::path(get, path = "/api/v1/inventory/items", tag = "inventory", security(("bearer" = [])),
+/// List items
+#[utoipa::path(get, path = "/api/v1/inventory/items", tag = "inventory", security(("bearer" = ["inventory:view"])),
     params(ItemFilter, PageQuery),
     responses((status = 200, body = inline(Page<ItemView>)), (status = 400), (status = 403), (status = 422)))]
 #[instrument(skip_all)]
@@ -238,7 +239,7 @@ pub async fn list_items(
 }
 
 /// Items that are issued and past their due date, the longest overdue first.
-#[utoipa::path(get, path = "/api/v1/inventory/items/overdue", tag = "inventory", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/inventory/items/overdue", tag = "inventory", security(("bearer" = ["inventory:view"])),
     params(PageQuery), responses((status = 200, body = inline(Page<ItemView>)), (status = 403)))]
 #[instrument(skip_all)]
 pub async fn list_overdue(
@@ -338,7 +339,8 @@ pub struct Stats {
     pub generated_at: DateTime<Utc>,
 }
 
-#[utoipa::path(get, path = "/api/v1/inventory/stats", tag = "inventory", security(("bearer" = [])),
+/// Inventory statistics
+#[utoipa::path(get, path = "/api/v1/inventory/stats", tag = "inventory", security(("bearer" = ["inventory:view"])),
     params(ItemFilter), responses((status = 200, body = Stats), (status = 403)))]
 #[instrument(skip_all)]
 pub async fn stats(

@@ -634,7 +634,8 @@ async fn get_one(
 
 // ---- categories ----
 
-#[utoipa::path(get, path = "/api/v1/inventory/categories", tag = "inventory", security(("bearer" = [])),
+/// List inventory categories
+#[utoipa::path(get, path = "/api/v1/inventory/categories", tag = "inventory", security(("bearer" = ["inventory:view"])),
     params(NodeFilter, PageQuery), responses((status = 200, body = inline(Page<NodeView>)), (status = 403)))]
 #[instrument(skip_all)]
 pub async fn list_categories(
@@ -648,7 +649,8 @@ pub async fn list_categories(
         .map(JsonResponse)
 }
 
-#[utoipa::path(post, path = "/api/v1/inventory/categories", tag = "inventory", security(("bearer" = [])),
+/// Create an inventory category
+#[utoipa::path(post, path = "/api/v1/inventory/categories", tag = "inventory", security(("bearer" = ["inventory:edit"])),
     request_body = CreateNodeRequest,
     responses((status = 201, body = NodeView), (status = 403), (status = 409), (status = 422)))]
 #[instrument(skip_all)]
@@ -660,7 +662,8 @@ pub async fn create_category(
     create(&state, Tree::Categories, &user, body).await
 }
 
-#[utoipa::path(get, path = "/api/v1/inventory/categories/{id}", tag = "inventory", security(("bearer" = [])),
+/// Get an inventory category
+#[utoipa::path(get, path = "/api/v1/inventory/categories/{id}", tag = "inventory", security(("bearer" = ["inventory:view"])),
     params(("id" = Uuid, Path)), responses((status = 200, body = NodeView), (status = 404)))]
 #[instrument(skip_all)]
 pub async fn get_category(
@@ -671,7 +674,8 @@ pub async fn get_category(
     get_one(&state, Tree::Categories, &user, id).await
 }
 
-#[utoipa::path(patch, path = "/api/v1/inventory/categories/{id}", tag = "inventory", security(("bearer" = [])),
+/// Update an inventory category
+#[utoipa::path(patch, path = "/api/v1/inventory/categories/{id}", tag = "inventory", security(("bearer" = ["inventory:edit"])),
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)), request_body = UpdateNodeRequest,
     responses((status = 200, body = NodeView), (status = 403), (status = 404), (status = 412), (status = 422)))]
 #[instrument(skip_all)]
@@ -685,7 +689,8 @@ pub async fn update_category(
     update(&state, Tree::Categories, &user, id, expected, body).await
 }
 
-#[utoipa::path(delete, path = "/api/v1/inventory/categories/{id}", tag = "inventory", security(("bearer" = [])),
+/// Delete an inventory category
+#[utoipa::path(delete, path = "/api/v1/inventory/categories/{id}", tag = "inventory", security(("bearer" = ["inventory:edit"])),
     params(("id" = Uuid, Path), DeleteNodeQuery),
     responses((status = 204), (status = 403), (status = 404), (status = 409)))]
 #[instrument(skip_all)]
@@ -700,7 +705,8 @@ pub async fn delete_category(
 
 // ---- locations ----
 
-#[utoipa::path(get, path = "/api/v1/inventory/locations", tag = "inventory", security(("bearer" = [])),
+/// List locations
+#[utoipa::path(get, path = "/api/v1/inventory/locations", tag = "inventory", security(("bearer" = ["inventory:view"])),
     params(NodeFilter, PageQuery), responses((status = 200, body = inline(Page<NodeView>)), (status = 403)))]
 #[instrument(skip_all)]
 pub async fn list_locations(
@@ -714,7 +720,8 @@ pub async fn list_locations(
         .map(JsonResponse)
 }
 
-#[utoipa::path(post, path = "/api/v1/inventory/locations", tag = "inventory", security(("bearer" = [])),
+/// Create location
+#[utoipa::path(post, path = "/api/v1/inventory/locations", tag = "inventory", security(("bearer" = ["inventory:edit"])),
     request_body = CreateNodeRequest,
     responses((status = 201, body = NodeView), (status = 403), (status = 409), (status = 422)))]
 #[instrument(skip_all)]
@@ -726,7 +733,8 @@ pub async fn create_location(
     create(&state, Tree::Locations, &user, body).await
 }
 
-#[utoipa::path(get, path = "/api/v1/inventory/locations/{id}", tag = "inventory", security(("bearer" = [])),
+/// Get location
+#[utoipa::path(get, path = "/api/v1/inventory/locations/{id}", tag = "inventory", security(("bearer" = ["inventory:view"])),
     params(("id" = Uuid, Path)), responses((status = 200, body = NodeView), (status = 404)))]
 #[instrument(skip_all)]
 pub async fn get_location(
@@ -737,7 +745,8 @@ pub async fn get_location(
     get_one(&state, Tree::Locations, &user, id).await
 }
 
-#[utoipa::path(patch, path = "/api/v1/inventory/locations/{id}", tag = "inventory", security(("bearer" = [])),
+/// Update location
+#[utoipa::path(patch, path = "/api/v1/inventory/locations/{id}", tag = "inventory", security(("bearer" = ["inventory:edit"])),
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)), request_body = UpdateNodeRequest,
     responses((status = 200, body = NodeView), (status = 403), (status = 404), (status = 412), (status = 422)))]
 #[instrument(skip_all)]
@@ -751,7 +760,8 @@ pub async fn update_location(
     update(&state, Tree::Locations, &user, id, expected, body).await
 }
 
-#[utoipa::path(delete, path = "/api/v1/inventory/locations/{id}", tag = "inventory", security(("bearer" = [])),
+/// Delete location
+#[utoipa::path(delete, path = "/api/v1/inventory/locations/{id}", tag = "inventory", security(("bearer" = ["inventory:edit"])),
     params(("id" = Uuid, Path), DeleteNodeQuery),
     responses((status = 204), (status = 403), (status = 404), (status = 409)))]
 #[instrument(skip_all)]

@@ -217,7 +217,7 @@ async fn missing_permissions_are_403() {
         }
         let reply = app.call(method, &path, Some(&viewer.token), body).await;
         assert_eq!(reply.status, StatusCode::FORBIDDEN, "{method} {path}");
-        assert_eq!(reply.body["type"], "/problems/forbidden");
+        assert_eq!(reply.body["type"], shared::error::problem_type("forbidden"));
     }
     for (path, body) in [
         ("/api/v1/documents", json!({"title": "x"})),
