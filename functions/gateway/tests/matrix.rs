@@ -288,6 +288,9 @@ async fn seed(api: &Api, a: &Theatre) -> (HashMap<Res, Uuid>, String) {
 
 /// `path` with its parameters replaced by `ids`, or `None` when no row covers it.
 fn fill(path: &str, ids: &HashMap<Res, Uuid>) -> Option<String> {
+    if !path.contains('{') {
+        return Some(path.to_string());
+    }
     let row = ROWS
         .iter()
         .filter(|(prefix, _)| path.starts_with(prefix))
@@ -353,7 +356,7 @@ fn sample(doc: &Value, schema: &Value) -> Value {
             Some("date") => json!("2026-01-01"),
             Some("date-time") => json!("2026-01-01T00:00:00Z"),
             Some("email") => json!("someone@example.org"),
-            _ => json!("matrix"),
+            _ => json!("matrix sample"),
         },
     }
 }
