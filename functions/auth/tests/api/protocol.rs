@@ -142,13 +142,13 @@ async fn bad_pagination_parameters_are_refused() {
     let admin = app.new_theater().await;
     assert_eq!(
         app.get("/api/v1/roles?limit=0", &admin.token).await.status,
-        StatusCode::UNPROCESSABLE_ENTITY
+        StatusCode::BAD_REQUEST
     );
     assert_eq!(
         app.get("/api/v1/roles?limit=500", &admin.token)
             .await
             .status,
-        StatusCode::UNPROCESSABLE_ENTITY
+        StatusCode::BAD_REQUEST
     );
     assert_eq!(
         app.get("/api/v1/roles?limit=abc", &admin.token)
