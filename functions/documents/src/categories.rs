@@ -49,7 +49,7 @@ fn from_row(row: &tokio_postgres::Row) -> CategoryView {
 /// List document categories
 ///
 /// A cursor page in code order, like every list.
-#[utoipa::path(get, path = "/api/v1/documents/categories", tag = "document-categories",
+#[utoipa::path(get, path = "/api/v1/documents/categories", tag = "document-categories", operation_id = "list_document_categories",
     security(("bearer" = ["documents:view"])), params(PageQuery),
     responses((status = 200, body = inline(Page<CategoryView>)), (status = 403)))]
 #[instrument(skip_all)]
@@ -87,7 +87,7 @@ pub struct CreateCategoryRequest {
 }
 
 /// Create a document category
-#[utoipa::path(post, path = "/api/v1/documents/categories", tag = "document-categories",
+#[utoipa::path(post, path = "/api/v1/documents/categories", tag = "document-categories", operation_id = "create_document_category",
     security(("bearer" = ["documents:edit"])), request_body = CreateCategoryRequest,
     responses((status = 201, body = CategoryView), (status = 403), (status = 409), (status = 422)))]
 #[instrument(skip_all)]

@@ -29,9 +29,18 @@ fn doc() -> Value {
 }
 
 #[test]
-fn every_operation_has_a_summary() {
+fn every_operation_has_a_summary_and_a_unique_operation_id() {
     let missing = shared::openapi::operations_without_summary(&gateway::openapi());
     assert!(missing.is_empty(), "without a summary: {missing:#?}");
+    let mut seen = std::collections::HashSet::new();
+    for op in shared::openapi::operations(&gateway::openapi()) {
+        let id = op.operation_id.clone().unwrap_or_default();
+        assert!(
+            seen.insert(id.clone()),
+            "operation id {id} twice ({})",
+            op.path
+        );
+    }
 }
 
 #[test]
