@@ -280,7 +280,7 @@ pub struct CreateDocumentRequest {
     #[schema(required = true)]
     pub title: String,
     pub description: Option<String>,
-    #[schema(value_type = Uuid, required = true)]
+    #[schema(required = true)]
     pub category_id: Option<Uuid>,
     pub tags: Vec<String>,
     /// `draft` (default), `active` or `archived`.

@@ -188,7 +188,7 @@ pub struct CreateItemRequest {
     #[schema(required = true)]
     pub name: String,
     pub description: Option<String>,
-    #[schema(value_type = Uuid, required = true)]
+    #[schema(required = true)]
     pub category_id: Option<Uuid>,
     /// Where the item arrives (the receipt movement).
     pub location_id: Option<Uuid>,
