@@ -27,7 +27,7 @@ pub struct Claims {
     pub jti: Uuid,
     /// The session (refresh-token family) this token belongs to.
     pub sid: Uuid,
-    /// The user's session version when issued; a higher version in Redis revokes the token.
+    /// The user's session version when issued; a higher current version revokes the token.
     pub sv: i32,
     pub iat: i64,
     pub exp: i64,
@@ -60,9 +60,10 @@ impl TokenVerifier {
         })
     }
 
-    /// Checks signature, algorithm, issuer, audience and expiry.
+    /// Checks signature, algorithm, issuer, audience, expiry, and that the token was not issued
+    /// in the future (beyond the clock-skew leeway).
     pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
-        jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation)
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation)
             .map(|data| data.claims)
             .map_err(|e| {
                 use jsonwebtoken::errors::ErrorKind;
@@ -71,7 +72,12 @@ impl TokenVerifier {
                     _ => "the access token is invalid",
                 };
                 ApiError::Unauthorized(why.into())
-            })
+            })?;
+        let now = chrono::Utc::now().timestamp();
+        if claims.iat > now + self.validation.leeway as i64 {
+            return Err(ApiError::Unauthorized("the access token is invalid".into()));
+        }
+        Ok(claims)
     }
 }
 
@@ -79,11 +85,12 @@ fn blacklist_key(redis: &Redis, jti: Uuid) -> String {
     redis.key(format_args!("auth:revoked_jti:{jti}"))
 }
 
-fn session_version_key(redis: &Redis, user_id: Uuid) -> String {
-    redis.key(format_args!("auth:session_version:{user_id}"))
+fn session_state_key(redis: &Redis, user_id: Uuid) -> String {
+    redis.key(format_args!("auth:session_state:{user_id}"))
 }
 
-/// Puts an access token on the blacklist until it would have expired anyway.
+/// Puts an access token on the blacklist until it would have expired anyway (a fast path; the
+/// durable record is the revoked session in PostgreSQL, see [`publish_session_state`]).
 pub async fn revoke_access_token(redis: &Redis, claims: &Claims) -> Result<(), ApiError> {
     let ttl = (claims.exp - chrono::Utc::now().timestamp()).max(1) as u64;
     let mut conn = redis.conn().await?;
@@ -97,24 +104,120 @@ pub async fn revoke_access_token(redis: &Redis, claims: &Claims) -> Result<(), A
     Ok(())
 }
 
-/// Publishes a user's new session version: every access token issued under an older version
-/// stops working at once. Kept for one access-token lifetime, after which those tokens have
-/// expired anyway.
-pub async fn publish_session_version(
-    redis: &Redis,
+/// What revokes a user's access tokens: their session version (tokens issued under an older
+/// one are refused) and the sessions (refresh-token families) revoked within the last
+/// access-token lifetime (older revocations only concern tokens that have expired anyway).
+///
+/// The truth lives in PostgreSQL (`users.session_version`, `refresh_tokens.revoked_at`);
+/// Redis holds a copy per user, rebuilt from the database when it is missing (after a Redis
+/// restart, on the first request of a user). A request whose user's copy is in Redis makes no
+/// database round trip.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionState {
+    /// `None`: the user no longer exists.
+    pub version: Option<i32>,
+    pub revoked_sessions: Vec<Uuid>,
+}
+
+impl SessionState {
+    fn encode(&self) -> String {
+        let sessions: Vec<String> = self
+            .revoked_sessions
+            .iter()
+            .map(|s| s.simple().to_string())
+            .collect();
+        match self.version {
+            Some(v) => format!("{v};{}", sessions.join(",")),
+            None => "gone;".into(),
+        }
+    }
+
+    fn decode(text: &str) -> Option<Self> {
+        let (version, sessions) = text.split_once(';')?;
+        let version = match version {
+            "gone" => None,
+            v => Some(v.parse().ok()?),
+        };
+        let revoked_sessions = sessions
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(|s| s.parse().ok())
+            .collect::<Option<Vec<Uuid>>>()?;
+        Some(Self {
+            version,
+            revoked_sessions,
+        })
+    }
+
+    /// Why `claims` are no longer valid, if they are not.
+    pub fn refuses(&self, claims: &Claims) -> Option<&'static str> {
+        match self.version {
+            None => Some("the account no longer exists"),
+            Some(v) if v > claims.sv => Some("the session has ended; sign in again"),
+            _ if self.revoked_sessions.contains(&claims.sid) => {
+                Some("the session has ended; sign in again")
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Reads a user's revocation state from PostgreSQL.
+pub async fn load_session_state(
+    db: &crate::db::Pool,
     user_id: Uuid,
-    version: i32,
     access_ttl: std::time::Duration,
-) -> Result<(), ApiError> {
-    let mut conn = redis.conn().await?;
+) -> Result<SessionState, ApiError> {
+    let client = db.get().await?;
+    let statement = client
+        .prepare_cached(
+            "SELECT u.session_version,
+                    coalesce(array_agg(DISTINCT t.family_id)
+                             FILTER (WHERE t.family_id IS NOT NULL), '{}') AS revoked
+             FROM users u
+             LEFT JOIN refresh_tokens t ON t.user_id = u.id AND t.revoked_at IS NOT NULL
+                  AND t.revoked_at > now() - make_interval(secs => $2)
+             WHERE u.id = $1
+             GROUP BY u.session_version",
+        )
+        .await?;
+    let row = client
+        .query_opt(&statement, &[&user_id, &(access_ttl.as_secs_f64() + 60.0)])
+        .await?;
+    Ok(match row {
+        Some(row) => SessionState {
+            version: Some(row.get(0)),
+            revoked_sessions: row.get(1),
+        },
+        None => SessionState {
+            version: None,
+            revoked_sessions: Vec::new(),
+        },
+    })
+}
+
+fn state_ttl_secs(access_ttl: std::time::Duration) -> u64 {
+    access_ttl.as_secs().max(60)
+}
+
+/// Rewrites a user's revocation state in Redis from PostgreSQL. Call after committing a
+/// change of the session version or a revoked session: every access token that change
+/// revokes is refused from then on, also after a Redis restart (the copy is rebuilt from the
+/// database).
+pub async fn publish_session_state(
+    ctx: &AppContext,
+    user_id: Uuid,
+) -> Result<SessionState, ApiError> {
+    let state = load_session_state(&ctx.db, user_id, ctx.tokens.access_ttl).await?;
+    let mut conn = ctx.redis.conn().await?;
     redis::cmd("SET")
-        .arg(session_version_key(redis, user_id))
-        .arg(version)
+        .arg(session_state_key(&ctx.redis, user_id))
+        .arg(state.encode())
         .arg("EX")
-        .arg(access_ttl.as_secs() + 60)
+        .arg(state_ttl_secs(ctx.tokens.access_ttl))
         .query_async::<()>(&mut conn)
         .await?;
-    Ok(())
+    Ok(state)
 }
 
 /// An authenticated caller. A missing, malformed, expired or revoked token is a 401; there is
@@ -151,13 +254,15 @@ pub fn bearer_token(parts: &Parts) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
-/// Verifies a raw token and checks it against the revocation state in Redis.
+/// Verifies a raw token and checks it against the revocation state: one Redis round trip when
+/// the user's state is cached, plus one database query when it is not (then it is cached).
 pub async fn authenticate(ctx: &AppContext, token: &str) -> Result<AuthUser, ApiError> {
     let claims = ctx.tokens.verify(token)?;
     let mut conn = ctx.redis.conn().await?;
-    let (revoked, version): (Option<String>, Option<i32>) = redis::cmd("MGET")
+    let state_key = session_state_key(&ctx.redis, claims.sub);
+    let (revoked, cached): (Option<String>, Option<String>) = redis::cmd("MGET")
         .arg(blacklist_key(&ctx.redis, claims.jti))
-        .arg(session_version_key(&ctx.redis, claims.sub))
+        .arg(&state_key)
         .query_async(&mut conn)
         .await?;
     if revoked.is_some() {
@@ -165,10 +270,24 @@ pub async fn authenticate(ctx: &AppContext, token: &str) -> Result<AuthUser, Api
             "the access token has been revoked".into(),
         ));
     }
-    if version.is_some_and(|v| v > claims.sv) {
-        return Err(ApiError::Unauthorized(
-            "the session has ended; sign in again".into(),
-        ));
+    let state = match cached.as_deref().and_then(SessionState::decode) {
+        Some(state) => state,
+        None => {
+            let state = load_session_state(&ctx.db, claims.sub, ctx.tokens.access_ttl).await?;
+            // NX: never overwrite what a revocation published meanwhile.
+            redis::cmd("SET")
+                .arg(&state_key)
+                .arg(state.encode())
+                .arg("NX")
+                .arg("EX")
+                .arg(state_ttl_secs(ctx.tokens.access_ttl))
+                .query_async::<()>(&mut conn)
+                .await?;
+            state
+        }
+    };
+    if let Some(why) = state.refuses(&claims) {
+        return Err(ApiError::Unauthorized(why.into()));
     }
     let span = tracing::Span::current();
     span.record("theater_id", tracing::field::display(claims.tid));
@@ -194,5 +313,25 @@ where
         let token = bearer_token(parts)
             .ok_or_else(|| ApiError::Unauthorized("a bearer access token is required".into()))?;
         authenticate(&ctx, token).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_state_round_trips_through_its_redis_text() {
+        let state = SessionState {
+            version: Some(3),
+            revoked_sessions: vec![Uuid::new_v4(), Uuid::new_v4()],
+        };
+        assert_eq!(SessionState::decode(&state.encode()), Some(state));
+        let gone = SessionState {
+            version: None,
+            revoked_sessions: vec![],
+        };
+        assert_eq!(SessionState::decode(&gone.encode()), Some(gone));
+        assert_eq!(SessionState::decode("garbage"), None);
     }
 }

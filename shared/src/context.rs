@@ -14,6 +14,9 @@ pub struct AppContext {
     pub redis: Redis,
     pub tokens: Arc<TokenVerifier>,
     pub config: Arc<CommonConfig>,
+    /// The in-process worker's state, when this process runs one (the gateway); `/health`
+    /// reports it.
+    pub worker: crate::health::WorkerStatus,
 }
 
 impl AppContext {
@@ -27,6 +30,7 @@ impl AppContext {
             redis,
             tokens,
             config: Arc::new(config),
+            worker: crate::health::WorkerStatus::default(),
         })
     }
 }

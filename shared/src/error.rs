@@ -54,6 +54,9 @@ pub enum ApiError {
     Unexpected(#[from] anyhow::Error),
 }
 
+/// What a 503 tells the client to wait before retrying (seconds).
+pub const SERVICE_UNAVAILABLE_RETRY_AFTER_SECS: u64 = 2;
+
 /// The error carried to the logging middleware inside a 5xx response.
 #[derive(Clone)]
 pub struct ErrorReport(pub Arc<anyhow::Error>);
@@ -221,12 +224,19 @@ impl IntoResponse for ApiError {
                     .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
                 r
             }
-            Self::ServiceUnavailable(what) => problem_response(
-                status,
-                "unavailable",
-                Some(format!("{what} is unavailable; try again shortly")),
-                None,
-            ),
+            Self::ServiceUnavailable(what) => {
+                let mut r = problem_response(
+                    status,
+                    "unavailable",
+                    Some(format!("{what} is unavailable; try again shortly")),
+                    None,
+                );
+                r.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(SERVICE_UNAVAILABLE_RETRY_AFTER_SECS),
+                );
+                r
+            }
             Self::Unexpected(error) => {
                 let mut r = problem_response(
                     status,
@@ -446,6 +456,10 @@ impl From<tokio_postgres::Error> for ApiError {
             if *code == SqlState::CHECK_VIOLATION || *code == SqlState::NOT_NULL_VIOLATION {
                 return ApiError::invalid(db.column().unwrap_or("body"), "invalid value");
             }
+            if database_unavailable(code) {
+                tracing::error!(code = code.code(), error = %e, "database unavailable");
+                return ApiError::ServiceUnavailable("the database");
+            }
             return ApiError::Unexpected(anyhow::Error::new(e).context("database error"));
         }
         if e.is_closed() || e.code().is_none() {
@@ -454,6 +468,15 @@ impl From<tokio_postgres::Error> for ApiError {
         }
         ApiError::Unexpected(anyhow::Error::new(e).context("database error"))
     }
+}
+
+/// Whether a SQLSTATE means "the database cannot serve now" rather than "this request is
+/// wrong": class 08 (connection exception), 57P01–57P05 (admin/crash shutdown, cannot connect
+/// now, idle session timeout), 53300 (too many connections). Those are a 503 with
+/// `Retry-After`, never a 500.
+pub fn database_unavailable(code: &tokio_postgres::error::SqlState) -> bool {
+    let code = code.code();
+    code.starts_with("08") || code.starts_with("57P") || code == "53300"
 }
 
 impl From<deadpool_postgres::PoolError> for ApiError {
@@ -520,5 +543,84 @@ impl FieldErrors {
         } else {
             Err(ApiError::Validation(self.0))
         }
+    }
+}
+
+#[cfg(test)]
+mod unavailable_tests {
+    use super::*;
+    use tokio_postgres::error::SqlState;
+
+    #[test]
+    fn every_database_unavailable_class_is_a_503_with_retry_after() {
+        for code in [
+            SqlState::ADMIN_SHUTDOWN,
+            SqlState::CRASH_SHUTDOWN,
+            SqlState::CANNOT_CONNECT_NOW,
+            SqlState::CONNECTION_EXCEPTION,
+            SqlState::CONNECTION_FAILURE,
+            SqlState::SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION,
+            SqlState::TOO_MANY_CONNECTIONS,
+        ] {
+            assert!(database_unavailable(&code), "{}", code.code());
+        }
+        for code in [
+            SqlState::UNIQUE_VIOLATION,
+            SqlState::SYNTAX_ERROR,
+            SqlState::QUERY_CANCELED,
+        ] {
+            assert!(!database_unavailable(&code), "{}", code.code());
+        }
+    }
+
+    #[test]
+    fn a_503_carries_retry_after_and_no_store() {
+        let r = ApiError::ServiceUnavailable("the database").into_response();
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(r.headers()[header::RETRY_AFTER], "2");
+        assert_eq!(r.headers()[header::CACHE_CONTROL], "no-store");
+    }
+
+    #[test]
+    fn pool_timeouts_are_a_503() {
+        let e = deadpool_postgres::PoolError::Timeout(deadpool_postgres::TimeoutType::Wait);
+        assert_eq!(ApiError::from(e).status(), StatusCode::SERVICE_UNAVAILABLE);
+    }
+}
+
+#[cfg(test)]
+mod shutdown_tests {
+    use super::*;
+
+    /// A query interrupted by a server-side termination (what a PostgreSQL shutdown sends every
+    /// backend: SQLSTATE 57P01) answers 503, not 500. Against the real server; only this test's
+    /// own backend is terminated.
+    #[tokio::test]
+    async fn a_query_cut_by_a_database_shutdown_is_a_503() {
+        let url = std::env::var("TEST_DATABASE_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        let (victim, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+            .await
+            .expect("test PostgreSQL");
+        tokio::spawn(conn);
+        let (admin, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+            .await
+            .expect("test PostgreSQL");
+        tokio::spawn(conn);
+        let pid: i32 = victim
+            .query_one("SELECT pg_backend_pid()", &[])
+            .await
+            .unwrap()
+            .get(0);
+        let sleeping =
+            tokio::spawn(async move { victim.simple_query("SELECT pg_sleep(30)").await });
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        admin
+            .execute("SELECT pg_terminate_backend($1)", &[&pid])
+            .await
+            .unwrap();
+        let err = sleeping.await.unwrap().expect_err("the query was cut");
+        let api: ApiError = err.into();
+        assert_eq!(api.status(), StatusCode::SERVICE_UNAVAILABLE, "{api:?}");
     }
 }

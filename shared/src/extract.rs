@@ -138,8 +138,9 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
     }
 }
 
-/// The caller's IP: the socket peer locally, API Gateway's `sourceIp` on Lambda, or the first
-/// `X-Forwarded-For` hop when `TRUST_FORWARDED_FOR` is set (behind a trusted proxy only).
+/// The caller's IP: the socket peer locally, API Gateway's `sourceIp` on Lambda, or the
+/// `X-Forwarded-For` entry our proxy added when `TRUST_FORWARDED_FOR` is set (behind a trusted
+/// proxy only; see [`forwarded_client`]).
 #[derive(Clone, Copy, Debug)]
 pub struct ClientIp(pub Option<IpAddr>);
 
@@ -150,13 +151,12 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
         if let Some(ip) = lambda_source_ip(parts) {
             return Ok(ClientIp(Some(ip)));
         }
-        if trust_forwarded_for()
+        if let Some(hops) = trusted_proxy_hops()
             && let Some(ip) = parts
                 .headers
                 .get("x-forwarded-for")
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
-                .and_then(|v| v.trim().parse().ok())
+                .and_then(|v| forwarded_client(v, hops))
         {
             return Ok(ClientIp(Some(ip)));
         }
@@ -169,9 +169,51 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     }
 }
 
-fn trust_forwarded_for() -> bool {
-    static TRUST: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *TRUST.get_or_init(|| crate::config::flag("TRUST_FORWARDED_FOR", false).unwrap_or(false))
+/// `Some(hops)` when `TRUST_FORWARDED_FOR` is set: how many proxies of ours append to
+/// `X-Forwarded-For` (`FORWARDED_FOR_HOPS`, default 1).
+fn trusted_proxy_hops() -> Option<usize> {
+    static HOPS: std::sync::OnceLock<Option<usize>> = std::sync::OnceLock::new();
+    *HOPS.get_or_init(|| {
+        crate::config::flag("TRUST_FORWARDED_FOR", false)
+            .unwrap_or(false)
+            .then(|| crate::config::parsed_or("FORWARDED_FOR_HOPS", 1usize).unwrap_or(1))
+            .map(|h| h.max(1))
+    })
+}
+
+/// The client address in an `X-Forwarded-For` value behind `hops` trusted proxies: the entry
+/// the outermost of them appended, counted from the right. Entries to its left were sent by
+/// the client and prove nothing. `None` when the header has fewer entries than trusted hops
+/// or that entry is not an address (then the socket's peer is used).
+pub fn forwarded_client(header: &str, hops: usize) -> Option<IpAddr> {
+    let entries: Vec<&str> = header.split(',').map(str::trim).collect();
+    let index = entries.len().checked_sub(hops.max(1))?;
+    entries[index].parse().ok()
+}
+
+#[cfg(test)]
+mod forwarded_tests {
+    use super::*;
+
+    #[test]
+    fn the_client_is_the_entry_our_proxy_added_not_the_leftmost() {
+        // The client sent "1.1.1.1"; our proxy appended the address it saw.
+        assert_eq!(
+            forwarded_client("1.1.1.1, 203.0.113.7", 1),
+            Some("203.0.113.7".parse().unwrap())
+        );
+        assert_eq!(
+            forwarded_client("1.1.1.1,203.0.113.7, 10.0.0.2", 2),
+            Some("203.0.113.7".parse().unwrap())
+        );
+        assert_eq!(
+            forwarded_client("2001:db8::1", 1),
+            Some("2001:db8::1".parse().unwrap())
+        );
+        // Fewer entries than trusted hops, or garbage where our proxy's entry should be.
+        assert_eq!(forwarded_client("203.0.113.7", 2), None);
+        assert_eq!(forwarded_client("1.1.1.1, not-an-ip", 1), None);
+    }
 }
 
 fn lambda_source_ip(parts: &Parts) -> Option<IpAddr> {

@@ -81,16 +81,26 @@ impl JobQueue {
     }
 
     /// Enqueues a `VersionDocument` job. Call only after the transaction that made the work
-    /// visible has committed.
+    /// visible has committed. The first command after Redis came back can fail on the dead
+    /// connection (broken pipe) while the connection manager reconnects: that one is retried.
     pub async fn version_document(&self, job: VersionDocument) -> anyhow::Result<()> {
-        let mut storage = self
-            .storage::<VersionDocument>(VersionDocument::QUEUE)
-            .await?;
-        storage
-            .push(job)
-            .await
-            .map_err(|e| anyhow::anyhow!("enqueueing version_document: {e}"))?;
-        Ok(())
+        let mut last = None;
+        for attempt in 0..3 {
+            if attempt > 0 {
+                tokio::time::sleep(Duration::from_millis(100 * attempt)).await;
+            }
+            let mut storage = self
+                .storage::<VersionDocument>(VersionDocument::QUEUE)
+                .await?;
+            match storage.push(job).await {
+                Ok(_) => return Ok(()),
+                Err(e) => last = Some(e.to_string()),
+            }
+        }
+        Err(anyhow::anyhow!(
+            "enqueueing version_document: {}",
+            last.unwrap_or_default()
+        ))
     }
 }
 

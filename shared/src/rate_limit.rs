@@ -41,3 +41,22 @@ pub async fn hit(redis: &Redis, bucket: &str, limit: Limit) -> Result<(), ApiErr
     }
     Ok(())
 }
+
+/// A 429 if `bucket` is already full, without counting a hit (for limits that count only
+/// failures, such as wrong passwords).
+pub async fn check(redis: &Redis, bucket: &str, limit: Limit) -> Result<(), ApiError> {
+    let mut conn = redis.conn().await?;
+    let key = redis.key(format_args!("rl:{bucket}"));
+    let (count, ttl_ms): (Option<u64>, i64) = redis::pipe()
+        .cmd("GET")
+        .arg(&key)
+        .cmd("PTTL")
+        .arg(&key)
+        .query_async(&mut conn)
+        .await?;
+    if count.unwrap_or(0) >= u64::from(limit.max) {
+        let retry_after_secs = (ttl_ms.max(0) as u64).div_ceil(1000).max(1);
+        return Err(ApiError::TooManyRequests { retry_after_secs });
+    }
+    Ok(())
+}

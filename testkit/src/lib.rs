@@ -2,6 +2,7 @@
 //! Router (plus whatever Router a test adds) on port 0, against a fresh PostgreSQL database, its
 //! own Redis key prefix and its own embedded S3 store.
 
+pub mod faults;
 pub mod lambda_events;
 pub mod lambda_runtime;
 

@@ -86,6 +86,8 @@ pub struct Deps {
     pub storage: Storage,
     pub jobs: JobQueue,
     pub config: Arc<WorkerConfig>,
+    /// What the supervisor reports (the gateway shares it with `/health`).
+    pub status: shared::health::WorkerStatus,
 }
 
 impl Deps {
@@ -97,6 +99,7 @@ impl Deps {
             storage,
             jobs,
             config: Arc::new(config),
+            status: shared::health::WorkerStatus::default(),
         })
     }
 
@@ -142,20 +145,84 @@ pub async fn start(deps: Deps) -> anyhow::Result<WorkerHandle> {
 }
 
 /// Runs until `signal` resolves: the queue consumer plus the sweeper.
+///
+/// The consumer is supervised: apalis's worker ends when its Redis connection fails (a 2 s
+/// Redis restart is enough) and does not come back by itself, so whenever it ends it is
+/// rebuilt on a fresh connection, with backoff (0.2 s doubling to 5 s) while Redis is
+/// unreachable. [`Deps::status`] says whether it is consuming.
 pub async fn run(
     deps: Deps,
     signal: impl std::future::Future<Output = std::io::Result<()>> + Send + 'static,
 ) -> anyhow::Result<()> {
     let config = deps.config.clone();
-    let conn = apalis_redis::connect(config.redis_url.as_str())
-        .await
-        .context("connecting the worker to Redis")?;
+    let (stop_tx, stop) = watch::channel(false);
+    tokio::spawn(async move {
+        let _ = signal.await;
+        let _ = stop_tx.send(true);
+    });
+    let sweeper = tokio::spawn(sweep_forever(deps.clone()));
+    tracing::info!(
+        queue = %shared::jobs::queue_name(&config.redis_prefix, VersionDocument::QUEUE),
+        concurrency = config.concurrency,
+        poll_ms = config.poll_interval.as_millis() as u64,
+        "worker started"
+    );
+    let min_delay = Duration::from_millis(200);
+    let max_delay = Duration::from_secs(5);
+    let mut delay = min_delay;
+    let result = loop {
+        if *stop.borrow() {
+            break Ok(());
+        }
+        let started = std::time::Instant::now();
+        match consume(&deps, stop.clone()).await {
+            Ok(Ended::Stopped) => break Ok(()),
+            Ok(Ended::Failed(why)) | Err(why) => {
+                tracing::error!(error = %why, "worker stopped consuming; restarting");
+                deps.status.failed(&why);
+            }
+        }
+        if started.elapsed() > Duration::from_secs(30) {
+            delay = min_delay;
+        }
+        let mut stop_wait = stop.clone();
+        let stopped = tokio::select! {
+            _ = tokio::time::sleep(delay) => false,
+            _ = stop_wait.wait_for(|s| *s) => true,
+        };
+        if stopped {
+            break Ok(());
+        }
+        delay = (delay * 2).min(max_delay);
+    };
+    sweeper.abort();
+    deps.status.detached();
+    result
+}
+
+/// How one consumer run ended.
+enum Ended {
+    /// Asked to stop.
+    Stopped,
+    /// Its worker ended by itself (lost its Redis connection).
+    Failed(String),
+}
+
+/// Connects, runs one apalis monitor until it ends or `stop` is set.
+async fn consume(deps: &Deps, mut stop: watch::Receiver<bool>) -> Result<Ended, String> {
+    let config = deps.config.clone();
+    let conn = tokio::time::timeout(
+        Duration::from_secs(5),
+        apalis_redis::connect(config.redis_url.as_str()),
+    )
+    .await
+    .map_err(|_| "connecting the worker to Redis timed out".to_string())?
+    .map_err(|e| format!("connecting the worker to Redis: {e}"))?;
     let queue = queue_config(
         &config.redis_prefix,
         VersionDocument::QUEUE,
         config.poll_interval,
     );
-    let sweeper = tokio::spawn(sweep_forever(deps.clone()));
     let worker_name = format!("version-document-{}", uuid::Uuid::new_v4().simple());
     let factory_deps = deps.clone();
     let mut backoff = ExponentialBackoffMaker::new(
@@ -164,7 +231,7 @@ pub async fn run(
         0.5,
         HasherRng::default(),
     )
-    .map_err(|e| anyhow::anyhow!("retry backoff: {e}"))?;
+    .map_err(|e| format!("retry backoff: {e}"))?;
     let policy = RetryPolicy::retries(config.max_attempts.max(1) as usize)
         .with_backoff(backoff.make_backoff());
     let monitor = Monitor::new()
@@ -180,15 +247,23 @@ pub async fn run(
                 .build(version_document_job)
         })
         .shutdown_timeout(Duration::from_secs(30));
-    tracing::info!(
-        queue = %shared::jobs::queue_name(&config.redis_prefix, VersionDocument::QUEUE),
-        concurrency = config.concurrency,
-        poll_ms = config.poll_interval.as_millis() as u64,
-        "worker started"
-    );
-    let result = monitor.run_with_signal(signal).await;
-    sweeper.abort();
-    result.map_err(|e| anyhow::anyhow!("worker stopped with an error: {e}"))
+    let context = monitor.context();
+    let running = monitor.run();
+    tokio::pin!(running);
+    deps.status.running();
+    let ended = tokio::select! {
+        ended = &mut running => Some(ended),
+        _ = stop.wait_for(|s| *s) => None,
+    };
+    match ended {
+        Some(Ok(())) => Ok(Ended::Failed("the worker ended".into())),
+        Some(Err(e)) => Ok(Ended::Failed(format!("the worker ended: {e}"))),
+        None => {
+            let _ = context.shutdown();
+            let _ = tokio::time::timeout(Duration::from_secs(30), running).await;
+            Ok(Ended::Stopped)
+        }
+    }
 }
 
 /// Re-enqueues versions stuck in `processing`, now and every `sweep_interval`.

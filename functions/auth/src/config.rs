@@ -24,6 +24,8 @@ pub struct RateLimits {
     pub register_per_account: Limit,
     pub refresh_per_ip: Limit,
     pub refresh_per_account: Limit,
+    /// Wrong current passwords on `POST /auth/password`, per user.
+    pub password_per_account: Limit,
 }
 
 impl Default for RateLimits {
@@ -36,6 +38,7 @@ impl Default for RateLimits {
             register_per_account: Limit::new(5, Duration::from_secs(3600)),
             refresh_per_ip: Limit::new(120, minute),
             refresh_per_account: Limit::new(30, minute),
+            password_per_account: Limit::new(5, Duration::from_secs(15 * 60)),
         }
     }
 }
@@ -67,6 +70,10 @@ impl AuthConfig {
                 refresh_per_account: limit(
                     "RATE_LIMIT_REFRESH_PER_ACCOUNT",
                     d.refresh_per_account,
+                )?,
+                password_per_account: limit(
+                    "RATE_LIMIT_PASSWORD_PER_ACCOUNT",
+                    d.password_per_account,
                 )?,
             },
         })

@@ -34,6 +34,9 @@ pub struct RoleView {
     pub permissions: Vec<String>,
     /// Seeded with the theatre.
     pub is_system: bool,
+    /// Holders are limited to their own departments' inventory (свой цех) unless another,
+    /// unscoped role of theirs grants the same changes.
+    pub department_scoped: bool,
     /// How many users hold it.
     pub user_count: i64,
     pub created_at: DateTime<Utc>,
@@ -42,7 +45,8 @@ pub struct RoleView {
 }
 
 const ROLE_SELECT: &str = "
-    SELECT r.id, r.code, r.name, r.description, r.permissions, r.is_system, r.created_at,
+    SELECT r.id, r.code, r.name, r.description, r.permissions, r.is_system,
+           r.department_scoped, r.created_at,
            r.updated_at, r.version,
            (SELECT count(*) FROM user_roles ur WHERE ur.role_id = r.id) AS user_count
     FROM roles r";
@@ -55,6 +59,7 @@ fn role_from_row(row: &tokio_postgres::Row) -> RoleView {
         description: row.get("description"),
         permissions: row.get("permissions"),
         is_system: row.get("is_system"),
+        department_scoped: row.get("department_scoped"),
         user_count: row.get("user_count"),
         created_at: row.get("created_at"),
         updated_at: row.get("updated_at"),
@@ -138,6 +143,8 @@ pub struct CreateRoleRequest {
     pub name: String,
     pub description: Option<String>,
     pub permissions: Vec<String>,
+    /// Limit holders to their own departments (as the seeded `department_head`); default false.
+    pub department_scoped: bool,
 }
 
 /// Create role
@@ -169,8 +176,8 @@ pub async fn create_role(
     let tx = client.transaction().await?;
     let id = Uuid::now_v7();
     tx.execute(
-        "INSERT INTO roles (id, theater_id, code, name, description, permissions)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO roles (id, theater_id, code, name, description, permissions, department_scoped)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
         &[
             &id,
             &user.theater_id,
@@ -178,6 +185,7 @@ pub async fn create_role(
             &name,
             &description,
             &permissions.to_strings(),
+            &body.department_scoped,
         ],
     )
     .await?;
@@ -218,6 +226,8 @@ pub struct UpdateRoleRequest {
     #[schema(value_type = Option<String>)]
     pub description: Patch<String>,
     pub permissions: Option<Vec<String>>,
+    /// Limit holders to their own departments, or lift the limit.
+    pub department_scoped: Option<bool>,
 }
 
 /// Update role
@@ -289,6 +299,7 @@ pub async fn update_role(
         "UPDATE roles SET name = COALESCE($3, name),
                           description = CASE WHEN $4 THEN $5 ELSE description END,
                           permissions = COALESCE($6, permissions),
+                          department_scoped = COALESCE($7, department_scoped),
                           version = version + 1, updated_at = now()
          WHERE theater_id = $1 AND id = $2",
         &[
@@ -298,6 +309,7 @@ pub async fn update_role(
             &set_description,
             &description,
             &permissions.as_ref().map(PermissionSet::to_strings),
+            &body.department_scoped,
         ],
     )
     .await?;

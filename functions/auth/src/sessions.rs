@@ -38,8 +38,8 @@ pub struct RegisterRequest {
     pub last_name: String,
 }
 
-#[derive(Deserialize, ToSchema, Default)]
-#[serde(default)]
+/// Both fields are required: a body without them is a 422 naming the missing field.
+#[derive(Deserialize, ToSchema)]
 pub struct LoginRequest {
     #[schema(required = true)]
     pub email: String,
@@ -191,12 +191,15 @@ pub async fn register(
         state.limits.register_per_ip,
     )
     .await?;
-    rate_limit::hit(
-        &state.ctx.redis,
-        &format!("register:account:{}", body.email.trim().to_lowercase()),
-        state.limits.register_per_account,
-    )
-    .await?;
+    // An invalid address names no account (and gets its 422 below).
+    if let Ok(email) = Email::parse(&body.email) {
+        rate_limit::hit(
+            &state.ctx.redis,
+            &format!("register:account:{}", account_key(&email)),
+            state.limits.register_per_account,
+        )
+        .await?;
+    }
     let mut errors = FieldErrors::new();
     let theater_name = errors.take("theater_name", text(&body.theater_name, 200));
     let email = errors.take("email", Email::parse(&body.email));
@@ -337,7 +340,9 @@ pub async fn create_demo_theater(
     responses(
         (status = 200, body = TokenResponse),
         (status = 401, description = "wrong email or password"),
+        (status = 422, description = "email or password missing"),
         (status = 429, description = "rate limited"),
+        (status = 503, description = "too many logins at once or a dependency is down"),
     ))]
 #[instrument(skip_all)]
 pub async fn login(
@@ -346,31 +351,60 @@ pub async fn login(
     headers: HeaderMap,
     Json(body): Json<LoginRequest>,
 ) -> ApiResult<JsonResponse<TokenResponse>> {
-    let email = body.email.trim().to_lowercase();
     let redis = &state.ctx.redis;
+    let limit = state.limits.login_per_account;
     rate_limit::hit(
         redis,
         &format!("login:ip:{}", ip_bucket(&ip)),
         state.limits.login_per_ip,
     )
     .await?;
-    rate_limit::hit(
-        redis,
-        &format!("login:account:{email}"),
-        state.limits.login_per_account,
-    )
-    .await?;
+    // Only a valid address can name an account; the per-account keys are built from its
+    // normalised, hashed form, so their size is fixed whatever the client sends.
+    let email = Email::parse(&body.email).ok();
+    let account = email.as_ref().map(account_key);
+    let failures = account.as_ref().map(|a| format!("login:account:{a}"));
+    let locked = match &failures {
+        Some(bucket) => rate_limit::check(redis, bucket, limit).await.err(),
+        None => None,
+    };
 
     let mut client = state.ctx.db.get().await?;
-    let row = client
-        .query_opt(
-            "SELECT id, theater_id, password_hash, is_active FROM users WHERE email = $1",
-            &[&email],
-        )
-        .await?;
+    let row =
+        match &email {
+            Some(email) => client
+                .query_opt(
+                    "SELECT id, theater_id, password_hash, is_active FROM users WHERE email = $1",
+                    &[&email.as_str()],
+                )
+                .await?,
+            None => None,
+        };
+    if let Some(locked) = locked {
+        // Too many wrong passwords for this account, from anywhere. The owner signing in from
+        // a known context (an address this account already had a session from) still gets
+        // through, with a limit of its own; everyone else waits.
+        let known = match &row {
+            Some(row) => known_context(&client, row.get("id"), &ip).await?,
+            None => false,
+        };
+        if !known {
+            return Err(locked);
+        }
+        if let Some(a) = &account {
+            rate_limit::hit(redis, &format!("login:known:{a}:{}", ip_bucket(&ip)), limit).await?;
+        }
+    }
     let stored = row.as_ref().map(|r| r.get::<_, String>("password_hash"));
     let matches = password::verify(body.password, stored).await?;
     let Some(row) = row.filter(|r| matches && r.get::<_, bool>("is_active")) else {
+        // Count failures only: correct passwords never lock an account.
+        if let Some(bucket) = &failures
+            && let Err(e @ ApiError::ServiceUnavailable(_)) =
+                rate_limit::hit(redis, bucket, limit).await
+        {
+            return Err(e);
+        }
         return Err(ApiError::Unauthorized("invalid email or password".into()));
     };
     let user_id: Uuid = row.get("id");
@@ -389,6 +423,32 @@ pub async fn login(
         token_response(&state, &tx, theater_id, user_id, family_id, refresh_token).await?;
     tx.commit().await?;
     Ok(JsonResponse(response))
+}
+
+/// The rate-limit key of an account: a hash of its normalised email (fixed size, and the
+/// address itself is not kept in Redis).
+fn account_key(email: &Email) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(email.as_str().as_bytes());
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Whether this account already had a session from the caller's address.
+async fn known_context(
+    client: &impl deadpool_postgres::GenericClient,
+    user_id: Uuid,
+    ip: &ClientIp,
+) -> ApiResult<bool> {
+    let Some(ip) = ip.0 else {
+        return Ok(false);
+    };
+    Ok(client
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM refresh_tokens WHERE user_id = $1 AND ip = $2)",
+            &[&user_id, &ip.to_string()],
+        )
+        .await?
+        .get(0))
 }
 
 /// Exchange a refresh token for new tokens
@@ -440,14 +500,21 @@ pub async fn refresh(
     .await?;
     let family_id: Uuid = row.get("family_id");
     if row.get::<_, bool>("spent") {
-        // Reuse of a rotated token: someone holds a copy. End the whole session.
+        // Reuse of a rotated token: someone holds a copy. End the whole session, and bump the
+        // session version so that the access tokens already issued stop working at once.
         let revoked = tx
             .execute(
                 "UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL",
                 &[&family_id],
             )
             .await?;
+        tx.execute(
+            "UPDATE users SET session_version = session_version + 1 WHERE id = $1",
+            &[&user_id],
+        )
+        .await?;
         tx.commit().await?;
+        shared::auth::publish_session_state(&state.ctx, user_id).await?;
         tracing::warn!(%user_id, %family_id, revoked, "refresh token reuse detected; session revoked");
         return Err(ApiError::Unauthorized(
             "this refresh token was already used; the session has been ended for safety".into(),
@@ -513,6 +580,9 @@ pub async fn logout(
             ],
         )
         .await?;
+    // The revoked session is in the database; its Redis view is rewritten from there, so the
+    // access token stays refused after a Redis restart too.
+    shared::auth::publish_session_state(&state.ctx, user.user_id).await?;
     shared::auth::revoke_access_token(&state.ctx.redis, &user.claims).await?;
     Ok(shared::http::no_content())
 }
@@ -541,6 +611,7 @@ pub async fn me(
     responses(
         (status = 200, body = AccessTokenResponse, description = "password changed; other sessions ended"),
         (status = 401), (status = 422),
+        (status = 429, description = "too many wrong current passwords"),
     ))]
 #[instrument(skip_all)]
 pub async fn change_password(
@@ -550,6 +621,14 @@ pub async fn change_password(
 ) -> ApiResult<JsonResponse<AccessTokenResponse>> {
     let new_password =
         Password::parse(&body.new_password).map_err(|m| ApiError::invalid("new_password", m))?;
+    // A stolen access token must not become unlimited guesses at the current password.
+    let failures = format!("password:account:{}", user.user_id);
+    rate_limit::check(
+        &state.ctx.redis,
+        &failures,
+        state.limits.password_per_account,
+    )
+    .await?;
     let mut client = state.ctx.db.get().await?;
     let stored: String = client
         .query_opt(
@@ -560,6 +639,13 @@ pub async fn change_password(
         .ok_or(ApiError::NotFound)?
         .get(0);
     if !password::verify(body.current_password, Some(stored)).await? {
+        rate_limit::hit(
+            &state.ctx.redis,
+            &failures,
+            state.limits.password_per_account,
+        )
+        .await
+        .ok();
         return Err(ApiError::invalid("current_password", "is not correct"));
     }
     let hash = password::hash(new_password).await?;
@@ -587,13 +673,7 @@ pub async fn change_password(
     .await?;
     let permissions = crate::users::effective_permissions(&tx, user.user_id).await?;
     tx.commit().await?;
-    shared::auth::publish_session_version(
-        &state.ctx.redis,
-        user.user_id,
-        session_version,
-        state.signer.access_ttl,
-    )
-    .await?;
+    shared::auth::publish_session_state(&state.ctx, user.user_id).await?;
     let access_token = state.signer.access_token(&Subject {
         user_id: user.user_id,
         theater_id: user.theater_id,
@@ -609,15 +689,9 @@ pub async fn change_password(
 }
 
 /// Ends every session of `user_id` after its session version was bumped in the database.
-pub async fn end_sessions_after_commit(state: &AuthState, user_id: Uuid, version: i32) {
-    if let Err(e) = shared::auth::publish_session_version(
-        &state.ctx.redis,
-        user_id,
-        version,
-        state.signer.access_ttl,
-    )
-    .await
-    {
+/// (`_version` is what the caller committed; the published state is re-read from the database.)
+pub async fn end_sessions_after_commit(state: &AuthState, user_id: Uuid, _version: i32) {
+    if let Err(e) = shared::auth::publish_session_state(&state.ctx, user_id).await {
         // The refresh tokens are revoked in the database already; access tokens then lapse
         // within one lifetime.
         tracing::error!(error = ?e, %user_id, "could not publish the session version");

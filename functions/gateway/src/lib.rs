@@ -173,7 +173,9 @@ pub async fn build(config: GatewayConfig) -> anyhow::Result<Gateway> {
         worker_config.database_url = config.database_url.clone();
         worker_config.redis_url = config.redis_url.clone();
         worker_config.redis_prefix = config.redis_prefix.clone();
-        let deps = worker::Deps::new(worker_config, storage.clone())?;
+        let mut deps = worker::Deps::new(worker_config, storage.clone())?;
+        // `/health` reports the supervised worker (503 while it reconnects).
+        deps.status = auth_state.ctx.worker.clone();
         Some(worker::start(deps).await?)
     } else {
         None

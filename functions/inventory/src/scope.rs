@@ -19,18 +19,19 @@ pub enum Scope {
 
 impl Scope {
     /// Works out the caller's scope. A user is limited to their departments when every role of
-    /// theirs that grants inventory changes is `department_head`; a second role such as
-    /// `tech_director` lifts the limit.
+    /// theirs that grants inventory changes is department-scoped (`roles.department_scoped`,
+    /// set on the seeded `department_head`, kept when it is renamed); a second, unscoped role
+    /// such as `tech_director` lifts the limit.
     pub async fn of(client: &impl GenericClient, user: &AuthUser) -> ApiResult<Scope> {
         if user.can(Permission::AdminFull) {
             return Ok(Scope::Everything);
         }
         let row = client
             .query_one(
-                "SELECT coalesce(bool_or(r.code <> 'department_head' AND r.permissions && ARRAY[
+                "SELECT coalesce(bool_or(NOT r.department_scoped AND r.permissions && ARRAY[
                             'admin:full', 'inventory:create', 'inventory:edit', 'inventory:delete',
                             'inventory:write_off', 'inventory:reserve']::text[]), false) AS unrestricted,
-                        coalesce(bool_or(r.code = 'department_head'), false) AS head
+                        coalesce(bool_or(r.department_scoped), false) AS head
                  FROM user_roles ur JOIN roles r ON r.id = ur.role_id
                  WHERE ur.theater_id = $1 AND ur.user_id = $2",
                 &[&user.theater_id, &user.user_id],

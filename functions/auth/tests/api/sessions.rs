@@ -424,18 +424,22 @@ async fn logins_are_rate_limited_per_account_with_retry_after() {
             .await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     }
-    let limited = app
-        .call(
-            "POST",
-            "/api/v1/auth/login",
-            None,
-            Some(json!({"email": admin.email, "password": admin.password})),
-        )
-        .await;
-    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
-    let retry: u64 = limited.header("retry-after").unwrap().parse().unwrap();
+    // A fourth guess from an address the account never signed in from waits.
+    let limited = from_address("127.0.0.3")
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"email": admin.email, "password": "still wrong"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=60).contains(&retry));
-    assert_eq!(limited.body["status"], 429);
+    let limited: Value = limited.json().await.unwrap();
+    assert_eq!(limited["status"], 429);
 }
 
 #[tokio::test]
@@ -550,4 +554,123 @@ async fn invalid_registrations_list_every_bad_field_and_create_nothing() {
         .unwrap()
         .get(0);
     assert_eq!(theaters, 0);
+}
+
+/// A client connecting from another loopback address (an "unknown" place for an account).
+fn from_address(ip: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(ip.parse::<std::net::IpAddr>().unwrap())
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_locked_account_still_lets_its_owner_in_from_a_known_address_only() {
+    let mut options = TestOptions::default();
+    options.limits.login_per_account = shared::rate_limit::Limit::new(3, Duration::from_secs(60));
+    let app = spawn_app_with(options, |_| axum::Router::new()).await;
+    let admin = app.new_theater().await; // registered from 127.0.0.1
+    let elsewhere = from_address("127.0.0.2");
+    for _ in 0..3 {
+        let r = elsewhere
+            .post(app.url("/api/v1/auth/login"))
+            .json(&json!({"email": admin.email, "password": "attacker guess"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    // The attacker's address, even with the right password, waits.
+    let r = elsewhere
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"email": admin.email, "password": admin.password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    // The owner, from where they signed in before, is not locked out.
+    let owner = app
+        .call(
+            "POST",
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"email": admin.email, "password": admin.password})),
+        )
+        .await;
+    assert_eq!(owner.status, StatusCode::OK, "{:?}", owner.body);
+}
+
+#[tokio::test]
+async fn correct_passwords_never_count_towards_the_account_lock() {
+    let mut options = TestOptions::default();
+    options.limits.login_per_account = shared::rate_limit::Limit::new(2, Duration::from_secs(60));
+    let app = spawn_app_with(options, |_| axum::Router::new()).await;
+    let admin = app.new_theater().await;
+    for _ in 0..4 {
+        app.login(&admin.email, &admin.password).await;
+    }
+}
+
+#[tokio::test]
+async fn wrong_current_passwords_are_rate_limited() {
+    let mut options = TestOptions::default();
+    options.limits.password_per_account =
+        shared::rate_limit::Limit::new(2, Duration::from_secs(60));
+    let app = spawn_app_with(options, |_| axum::Router::new()).await;
+    let admin = app.new_theater().await;
+    let attempt = |current: &str| json!({"current_password": current, "new_password": "a completely new one"});
+    for _ in 0..2 {
+        let r = app
+            .post(
+                "/api/v1/auth/password",
+                &admin.token,
+                attempt("guess guess"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let r = app
+        .post(
+            "/api/v1/auth/password",
+            &admin.token,
+            attempt("guess guess"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{:?}", r.body);
+}
+
+#[tokio::test]
+async fn rate_limit_keys_are_bounded_whatever_the_email() {
+    let app = spawn_app().await;
+    let huge = format!("{}@example.org", "a".repeat(100_000));
+    let r = app
+        .call(
+            "POST",
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"email": huge, "password": "whatever you like"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let r = app
+        .call(
+            "POST",
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"email": "Someone@Example.org", "password": "whatever you like"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let client = redis::Client::open(testkit::redis_url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{}*", app.redis_prefix))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert!(!keys.is_empty());
+    for key in &keys {
+        assert!(key.len() < 200, "{key}");
+        assert!(!key.to_lowercase().contains("someone"), "{key}");
+    }
 }

@@ -230,3 +230,71 @@ async fn a_subcategory_belongs_to_its_parents_department_unless_assigned_elsewhe
         StatusCode::FORBIDDEN
     );
 }
+
+/// The limit follows the role's `department_scoped` attribute, not its code: a clone of the
+/// head role made through the API and the seeded role under another code stay limited.
+#[tokio::test]
+async fn department_scope_follows_the_role_attribute_not_its_code() {
+    let app = spawn().await;
+    let admin = app.new_theater().await;
+    let clone = app
+        .post(
+            "/api/v1/roles",
+            &admin.token,
+            json!({
+                "code": "props_lead", "name": "Завреквизитом",
+                "permissions": ["inventory:view", "inventory:create", "inventory:edit",
+                                "inventory:reserve"],
+                "department_scoped": true,
+            }),
+        )
+        .await;
+    assert_eq!(clone.status, StatusCode::CREATED, "{:?}", clone.body);
+    assert_eq!(clone.body["department_scoped"], true);
+    let seeded_head = app.get("/api/v1/roles?limit=200", &admin.token).await;
+    assert!(
+        seeded_head.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["code"] == "department_head" && r["department_scoped"] == true)
+    );
+    // The seeded role renamed (its code changed in the database).
+    app.db()
+        .await
+        .execute(
+            "UPDATE roles SET code = 'zav_ceha' WHERE theater_id = $1 AND code = 'department_head'",
+            &[&admin.theater_id],
+        )
+        .await
+        .unwrap();
+
+    let costumes = category(&app, &admin, "costumes").await;
+    let foreign = item(&app, &admin, json!({ "category_id": costumes })).await;
+    let foreign_id = foreign["id"].as_str().unwrap();
+    for code in ["props_lead", "zav_ceha"] {
+        let user = app.user_with_roles(&admin, &[code]).await;
+        let props_dep = department(&app, &admin, "props").await;
+        let joined = app
+            .patch(
+                &format!("/api/v1/departments/{props_dep}"),
+                &admin.token,
+                json!({ "head_id": user.user_id }),
+            )
+            .await;
+        assert_eq!(joined.status, StatusCode::OK, "{:?}", joined.body);
+        let denied = app
+            .patch(
+                &format!("/api/v1/inventory/items/{foreign_id}"),
+                &user.token,
+                json!({ "name": "Чужой" }),
+            )
+            .await;
+        assert_eq!(
+            denied.status,
+            StatusCode::FORBIDDEN,
+            "{code}: {:?}",
+            denied.body
+        );
+    }
+}
