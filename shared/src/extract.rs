@@ -58,6 +58,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             de.end().map_err(|_| {
                 ApiError::BadRequest("trailing characters after the JSON body".into())
             })?;
+            reject_json_controls(bytes)?;
             Ok(v)
         }
         Err(err) => {
@@ -77,6 +78,62 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                 Err(ApiError::Validation(vec![FieldError { field, message }]))
             }
         }
+    }
+}
+
+/// Refuses a body whose strings (or keys) hold a control character other than tab and line
+/// breaks, naming the field. Raw control characters are already malformed JSON, so only a body
+/// with a `\u00..` escape or a raw DEL needs the second, full look.
+fn reject_json_controls(bytes: &[u8]) -> Result<(), ApiError> {
+    let suspicious = bytes.contains(&0x7f)
+        || bytes
+            .windows(4)
+            .any(|w| w[0] == b'\\' && w[1] == b'u' && w[2] == b'0' && w[3] == b'0')
+        || bytes
+            .windows(2)
+            .any(|w| w[0] == 0xc2 && (0x80..=0x9f).contains(&w[1]));
+    if !suspicious {
+        return Ok(());
+    }
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+        return Ok(());
+    };
+    match control_path(&value, String::new()) {
+        Some(field) => Err(ApiError::Validation(vec![FieldError {
+            field: if field.is_empty() {
+                "body".into()
+            } else {
+                field
+            },
+            message: "must not contain control characters".into(),
+        }])),
+        None => Ok(()),
+    }
+}
+
+fn control_path(value: &serde_json::Value, path: String) -> Option<String> {
+    use crate::text::is_forbidden_control;
+    let join = |key: &str| {
+        if path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match value {
+        serde_json::Value::String(s) => s.chars().any(is_forbidden_control).then_some(path),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| control_path(v, join(&i.to_string()))),
+        serde_json::Value::Object(map) => map.iter().find_map(|(k, v)| {
+            if k.chars().any(is_forbidden_control) {
+                Some(join("body"))
+            } else {
+                control_path(v, join(k))
+            }
+        }),
+        _ => None,
     }
 }
 
@@ -104,6 +161,15 @@ where
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or_default();
+        if let Some((name, _)) = form_urlencoded::parse(query.as_bytes()).find(|(k, v)| {
+            k.chars().any(crate::text::is_forbidden_control)
+                || v.chars().any(crate::text::is_forbidden_control)
+        }) {
+            return Err(ApiError::Validation(vec![FieldError {
+                field: name.chars().filter(|c| !c.is_control()).collect(),
+                message: "must not contain control characters".into(),
+            }]));
+        }
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
         serde_path_to_error::deserialize(de)
             .map(Query)
@@ -114,6 +180,29 @@ where
                     e.into_inner()
                 ))
             })
+    }
+}
+
+/// Path parameters; one that does not parse (a malformed id) is a 404 like any unknown id, never
+/// the framework's parser text.
+pub struct Path<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Path<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        use axum::extract::rejection::PathRejection;
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(Path(v)),
+            Err(PathRejection::FailedToDeserializePathParams(_)) => Err(ApiError::NotFound),
+            Err(other) => Err(ApiError::Unexpected(anyhow::anyhow!(
+                "path parameters unavailable: {other}"
+            ))),
+        }
     }
 }
 

@@ -34,6 +34,16 @@ pub fn current_request_id() -> Option<String> {
     REQUEST_ID.try_with(|id| id.clone()).ok()
 }
 
+/// Browsers must take every response (CSV exports, label PDFs, problem documents) as the
+/// type it says it is.
+async fn no_sniff(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response
+}
+
 /// Wraps a Router in the common layers. Call last, after all routes are added.
 pub fn with_common_layers(router: Router, config: &CommonConfig) -> Router {
     let cors = cors_layer(&config.cors_origins);
@@ -58,6 +68,7 @@ pub fn with_common_layers(router: Router, config: &CommonConfig) -> Router {
             Duration::from_secs(30),
         ))
         .layer(cors)
+        .layer(middleware::map_response(no_sniff))
         // Outside the limit and panic layers, so their bare responses become problem+json too.
         .layer(middleware::from_fn(problem_details))
         .layer(middleware::from_fn(scope_request_id))

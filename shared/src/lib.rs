@@ -27,6 +27,8 @@ pub mod runner;
 #[cfg(feature = "storage")]
 pub mod storage;
 pub mod telemetry;
+pub mod text;
+pub mod uploads;
 
 pub use context::AppContext;
 pub use error::{ApiError, ApiResult};

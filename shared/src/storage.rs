@@ -260,11 +260,25 @@ impl Storage {
         download_name: &str,
         expires_in: Duration,
     ) -> anyhow::Result<String> {
+        self.presign_get_as(key, download_name, None, expires_in)
+            .await
+    }
+
+    /// A presigned GET that is always an attachment named `download_name`, served with
+    /// `content_type` when given (the sniffed type, never what the uploader declared).
+    pub async fn presign_get_as(
+        &self,
+        key: &str,
+        download_name: &str,
+        content_type: Option<&str>,
+        expires_in: Duration,
+    ) -> anyhow::Result<String> {
         let request = self
             .client
             .get_object()
             .bucket(&self.bucket)
             .key(key)
+            .set_response_content_type(content_type.map(str::to_owned))
             .response_content_disposition(content_disposition(download_name))
             .presigned(PresigningConfig::expires_in(expires_in)?)
             .await
@@ -274,7 +288,10 @@ impl Storage {
 }
 
 /// `attachment` with an ASCII fallback name and the exact UTF-8 name (RFC 6266 / RFC 8187).
+/// Control and bidi formatting characters are dropped first.
 pub fn content_disposition(name: &str) -> String {
+    let name = crate::uploads::download_name(name);
+    let name = name.as_str();
     let fallback: String = name
         .chars()
         .map(|c| {

@@ -19,6 +19,7 @@ use shared::jobs::{JobQueue, VersionDocument, queue_config};
 use shared::storage::{Storage, StorageConfig};
 use tokio::sync::watch;
 
+pub mod expiry;
 pub mod extract;
 pub mod preview;
 pub mod sniff;
@@ -155,6 +156,10 @@ pub async fn run(
     signal: impl std::future::Future<Output = std::io::Result<()>> + Send + 'static,
 ) -> anyhow::Result<()> {
     let config = deps.config.clone();
+    let stale = expiry::clean_stale_spools();
+    if stale > 0 {
+        tracing::info!(count = stale, "removed spool files left by stopped workers");
+    }
     let (stop_tx, stop) = watch::channel(false);
     tokio::spawn(async move {
         let _ = signal.await;
@@ -273,6 +278,13 @@ async fn sweep_forever(deps: Deps) {
             Ok(0) => {}
             Ok(n) => tracing::warn!(count = n, "re-enqueued versions stuck in processing"),
             Err(e) => tracing::error!(error = ?e, "sweeping stuck versions failed"),
+        }
+        match expiry::expire_pending(&deps, expiry::PENDING_GRACE).await {
+            Ok(expired) if expired != expiry::Expired::default() => {
+                tracing::info!(?expired, "expired unconfirmed uploads")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = ?e, "expiring unconfirmed uploads failed"),
         }
         tokio::time::sleep(deps.config.sweep_interval).await;
     }

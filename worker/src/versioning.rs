@@ -2,13 +2,16 @@
 //!
 //! 1. Claim an attempt on the row (only a `processing` version has work left: re-running a
 //!    finished job changes nothing).
-//! 2. Stream the object once, computing SHA-256 and size in constant memory and keeping the
+//! 2. Copy the upload to its verified key, which no client ever had a URL for (the presigned
+//!    PUT stays usable until it expires: what is verified must be what is served). Everything
+//!    below reads the copy.
+//! 3. Stream the copy once, computing SHA-256 and size in constant memory and keeping the
 //!    first bytes to sniff the type. Files that can have text or a preview are spooled to a
 //!    temporary file on the way (up to a size cap) for the extractors.
-//! 3. Refuse a size different from the declared one or a type not accepted: the version is
+//! 4. Refuse a size different from the declared one or a type not accepted: the version is
 //!    marked failed with the reason and the object deleted.
-//! 4. Extract text, make the preview.
-//! 5. Under the document's row lock: if the content equals the current version's, report it
+//! 5. Extract text, make the preview.
+//! 6. Under the document's row lock: if the content equals the current version's, report it
 //!    and keep no second copy; otherwise give the next number and make it current.
 
 use std::io::Write;
@@ -62,17 +65,19 @@ pub async fn run(deps: &Deps, job: VersionDocument) -> anyhow::Result<()> {
         Ok(()) => Ok(()),
         Err(e) if claim.attempts >= max => {
             tracing::error!(error = ?e, version_id = %job.version_id, "last attempt failed");
-            fail(
-                deps,
-                job,
-                &claim,
-                &format!("processing failed after {max} attempts: {e:#}"),
-            )
-            .await?;
+            fail(deps, job, &claim, &final_failure_reason(max)).await?;
             Ok(())
         }
         Err(e) => Err(e),
     }
+}
+
+/// What the version's `error` says after the last failed attempt. The error chain (storage
+/// keys, connection errors) goes to the log only: clients read this text.
+pub fn final_failure_reason(max_attempts: i32) -> String {
+    format!(
+        "the file could not be processed after {max_attempts} attempts because of an internal error; upload it again or contact support"
+    )
 }
 
 /// Counts an attempt on a `processing` version; `None` when there is nothing to do.
@@ -96,6 +101,15 @@ async fn claim(deps: &Deps, job: VersionDocument) -> anyhow::Result<Option<Claim
     }))
 }
 
+/// Where a version's bytes live once verified: next to the upload key, under a name no
+/// presigned PUT was ever made for.
+pub fn verified_key(upload_key: &str) -> String {
+    match upload_key.strip_suffix("/original") {
+        Some(stem) => format!("{stem}/verified"),
+        None => format!("{upload_key}.verified"),
+    }
+}
+
 /// Marks the version failed with `reason` and removes its bytes.
 async fn fail(
     deps: &Deps,
@@ -114,6 +128,9 @@ async fn fail(
     if changed == 1 {
         tracing::info!(version_id = %job.version_id, reason, "version failed");
         deps.storage.delete(&claim.storage_key).await?;
+        deps.storage
+            .delete(&verified_key(&claim.storage_key))
+            .await?;
         let preview = preview_key(job.theater_id, claim.document_id, job.version_id);
         deps.storage.delete(&preview).await?;
     }
@@ -130,6 +147,8 @@ struct Measured {
     sha256: String,
     head: Vec<u8>,
     spool: Option<tempfile::NamedTempFile>,
+    /// The ETag of the verified copy that was hashed.
+    etag: Option<String>,
 }
 
 /// Whether the file's declared extension promises text or a preview (then it is spooled).
@@ -148,13 +167,19 @@ fn wants_spool(file_name: &str, size: i64) -> bool {
 
 /// Streams the object: SHA-256, size and the first bytes, in constant memory. Stops reading
 /// as soon as more bytes than declared arrive. `Ok(None)` when the object is missing.
-async fn measure(deps: &Deps, claim: &Claim) -> anyhow::Result<Option<Measured>> {
-    let Some(mut object) = deps.storage.get(&claim.storage_key).await? else {
+async fn measure(deps: &Deps, claim: &Claim, key: &str) -> anyhow::Result<Option<Measured>> {
+    let Some(info) = deps.storage.head(key).await? else {
+        return Ok(None);
+    };
+    let Some(mut object) = deps.storage.get(key).await? else {
         return Ok(None);
     };
     let declared = claim.declared_size.max(0) as u64;
     let mut spool = if wants_spool(&claim.original_filename, claim.declared_size) {
-        Some(tempfile::NamedTempFile::new().context("creating a spool file")?)
+        Some(
+            tempfile::NamedTempFile::new_in(crate::expiry::spool_dir()?)
+                .context("creating a spool file")?,
+        )
     } else {
         None
     };
@@ -184,11 +209,16 @@ async fn measure(deps: &Deps, claim: &Claim) -> anyhow::Result<Option<Measured>>
         sha256: format!("{:x}", hasher.finalize()),
         head,
         spool,
+        etag: info.etag,
     }))
 }
 
 async fn process(deps: &Deps, job: VersionDocument, claim: &Claim) -> anyhow::Result<()> {
-    let Some(measured) = measure(deps, claim).await? else {
+    let verified = verified_key(&claim.storage_key);
+    if deps.storage.head(&claim.storage_key).await?.is_some() {
+        deps.storage.copy(&claim.storage_key, &verified).await?;
+    }
+    let Some(measured) = measure(deps, claim, &verified).await? else {
         fail(
             deps,
             job,
@@ -233,7 +263,7 @@ async fn process(deps: &Deps, job: VersionDocument, claim: &Claim) -> anyhow::Re
             });
         preview = make_preview(deps, job, claim, spool.path(), &mime).await?;
     } else if mime == "application/pdf" {
-        preview = Some((claim.storage_key.clone(), mime.clone()));
+        preview = Some((verified.clone(), mime.clone()));
     }
 
     finish(deps, job, claim, &measured, &mime, text, preview).await
@@ -250,7 +280,7 @@ async fn make_preview(
     let key = preview_key(job.theater_id, claim.document_id, job.version_id);
     if mime == "application/pdf" {
         // A PDF is its own preview: no copy.
-        return Ok(Some((claim.storage_key.clone(), mime.to_string())));
+        return Ok(Some((verified_key(&claim.storage_key), mime.to_string())));
     }
     if mime.starts_with("image/") && mime != "image/svg+xml" {
         let p = path.to_path_buf();
@@ -346,9 +376,11 @@ async fn finish(
         .await?;
         tx.commit().await?;
         // Keep no second copy of the same bytes.
+        let verified = verified_key(&claim.storage_key);
         deps.storage.delete(&claim.storage_key).await?;
+        deps.storage.delete(&verified).await?;
         if let Some((key, _)) = &preview
-            && key != &claim.storage_key
+            && key != &verified
         {
             deps.storage.delete(key).await?;
         }
@@ -361,7 +393,7 @@ async fn finish(
             "UPDATE document_versions v SET status = 'ready', error = NULL,
                  number = d.last_version_number + 1, size = $2, sha256 = $3, content_type = $4,
                  extracted_text = $5, preview_key = $6, preview_content_type = $7,
-                 completed_at = now()
+                 storage_key = $8, verified_etag = $9, completed_at = now()
              FROM documents d
              WHERE v.id = $1 AND d.id = v.document_id
              RETURNING v.number",
@@ -373,6 +405,8 @@ async fn finish(
                 &text,
                 &preview_key,
                 &preview_type,
+                &verified_key(&claim.storage_key),
+                &measured.etag,
             ],
         )
         .await?
@@ -401,6 +435,11 @@ async fn finish(
     .await
     .map_err(|e| anyhow::anyhow!("audit: {e}"))?;
     tx.commit().await?;
+    // The upload key is never read again (its presigned PUT may still work for a few minutes;
+    // whatever lands there later is never served).
+    if let Err(e) = deps.storage.delete(&claim.storage_key).await {
+        tracing::warn!(error = ?e, "could not delete the upload object");
+    }
     tracing::info!(version_id = %job.version_id, number, "version ready");
     Ok(())
 }

@@ -341,3 +341,105 @@ async fn docx_odt_and_rtf_text_is_extracted_for_search_and_images_get_a_thumbnai
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_internal_failure_stores_a_readable_reason_and_no_internal_text() {
+    let app = spawn_app().await;
+    let admin = app.new_theater().await;
+    let doc = document(&app, &admin).await;
+    let version = upload(&app, &admin, &doc, "акт.txt", "text/plain", b"act").await;
+    // A worker whose bucket does not exist: every storage call fails with the SDK's text.
+    let mut config =
+        worker::WorkerConfig::new(&app.database_url, &testkit::redis_url(), &app.redis_prefix);
+    config.poll_interval = Duration::from_millis(200);
+    config.max_attempts = 1;
+    let storage = shared::storage::Storage::new(&app.s3.storage_config("no-such-bucket")).await;
+    let _worker = worker::start(worker::Deps::new(config, storage).expect("deps"))
+        .await
+        .expect("worker");
+    let done = wait_done(&app, &admin, &doc, &version, Duration::from_secs(30)).await;
+    assert_eq!(done["status"], "failed", "{done:?}");
+    let error = done["error"].as_str().unwrap();
+    assert!(error.contains("could not be processed"), "{error}");
+    for internal in ["theaters/", "bucket", "object", "dispatch", "service error"] {
+        assert!(!error.contains(internal), "{internal} in {error}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unconfirmed_uploads_expire_with_their_objects_and_stale_spools_are_removed() {
+    let app = spawn_app().await;
+    let admin = app.new_theater().await;
+    let doc = document(&app, &admin).await;
+    let ticket = app
+        .post(
+            &format!("/api/v1/documents/{doc}/versions"),
+            &admin.token,
+            json!({"filename": "забыт.txt", "content_type": "text/plain", "size": 5}),
+        )
+        .await;
+    assert_eq!(ticket.status, StatusCode::CREATED, "{:?}", ticket.body);
+    let upload = &ticket.body["upload"];
+    let mut put = app.http.put(upload["url"].as_str().unwrap());
+    for (k, v) in upload["headers"].as_object().unwrap() {
+        if !k.eq_ignore_ascii_case("content-length") {
+            put = put.header(k.as_str(), v.as_str().unwrap());
+        }
+    }
+    assert!(
+        put.body(b"never".to_vec())
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .is_success()
+    );
+    let version = ticket.body["version_id"].as_str().unwrap().to_string();
+    let db = app.db().await;
+    let key: String = db
+        .query_one(
+            "UPDATE document_versions SET upload_expires_at = now() - interval '1 hour'
+             WHERE id = $1::text::uuid RETURNING storage_key",
+            &[&version],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(app.storage.head(&key).await.unwrap().is_some());
+
+    let config =
+        worker::WorkerConfig::new(&app.database_url, &testkit::redis_url(), &app.redis_prefix);
+    let deps = worker::Deps::new(config, app.storage.clone()).unwrap();
+    let expired = worker::expiry::expire_pending(&deps, Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!(expired.versions, 1);
+    assert!(
+        app.storage.head(&key).await.unwrap().is_none(),
+        "object deleted"
+    );
+    let v = app
+        .get(
+            &format!("/api/v1/documents/{doc}/versions/{version}"),
+            &admin.token,
+        )
+        .await;
+    assert_eq!(v.body["status"], "failed");
+    assert!(
+        v.body["error"]
+            .as_str()
+            .unwrap()
+            .contains("never confirmed")
+    );
+
+    // A spool directory of a process that no longer runs is removed; ours stays.
+    let stale = std::env::temp_dir()
+        .join("theatre-worker-spool")
+        .join("4000000000");
+    std::fs::create_dir_all(&stale).unwrap();
+    std::fs::write(stale.join("leftover"), b"x").unwrap();
+    let ours = worker::expiry::spool_dir().unwrap();
+    assert!(worker::expiry::clean_stale_spools() >= 1);
+    assert!(!stale.exists());
+    assert!(ours.exists());
+}

@@ -1,7 +1,7 @@
 //! Departments (цеха), each with a head. Seeded per DOMAIN.md for every new theatre.
 
 use axum::Json as JsonResponse;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use shared::audit::{self, AuditEntry};
 use shared::auth::AuthUser;
 use shared::error::FieldErrors;
-use shared::extract::{IfMatch, Json, Query};
+use shared::extract::{IfMatch, Json, Path, Query};
 use shared::pagination::{Page, PageQuery};
 use shared::patch::Patch;
 use shared::permissions::Permission;

@@ -53,25 +53,7 @@ impl fmt::Debug for Password {
     }
 }
 
-/// Trimmed, non-empty text of at most `max` characters.
-pub fn text(raw: &str, max: usize) -> Result<String, String> {
-    let t = raw.trim();
-    if t.is_empty() {
-        return Err("must not be empty".into());
-    }
-    if t.chars().count() > max {
-        return Err(format!("must be at most {max} characters"));
-    }
-    Ok(t.to_string())
-}
-
-/// Optional text: blank becomes `None`.
-pub fn optional_text(raw: Option<&str>, max: usize) -> Result<Option<String>, String> {
-    match raw.map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(t) => text(t, max).map(Some),
-    }
-}
+pub use shared::text::{optional_text, text};
 
 /// A role or department code: lower-case letters, digits, `_` (and `-` where allowed).
 pub fn code(raw: &str, allow_dash: bool) -> Result<String, String> {

@@ -2,7 +2,7 @@
 //! are a 422; nobody can define a role with permissions they do not hold.
 
 use axum::Json as JsonResponse;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use shared::audit::{self, AuditEntry};
 use shared::auth::AuthUser;
 use shared::error::FieldErrors;
-use shared::extract::{IfMatch, Json, Query};
+use shared::extract::{IfMatch, Json, Path, Query};
 use shared::pagination::{Page, PageQuery};
 use shared::patch::Patch;
 use shared::permissions::{Permission, PermissionSet};

@@ -3,7 +3,7 @@
 //! last active administrator cannot be demoted or deactivated.
 
 use axum::Json as JsonResponse;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use shared::audit::{self, AuditEntry};
 use shared::auth::AuthUser;
 use shared::error::FieldErrors;
-use shared::extract::{IfMatch, Json, Query};
+use shared::extract::{IfMatch, Json, Path, Query};
 use shared::pagination::{Page, PageQuery};
 use shared::patch::Patch;
 use shared::permissions::{Permission, PermissionSet};

@@ -2,7 +2,7 @@
 //! full-text search over title, tags, description and the current version's text.
 
 use axum::Json as JsonResponse;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use shared::audit::{self, AuditEntry};
 use shared::auth::AuthUser;
 use shared::error::FieldErrors;
-use shared::extract::{IfMatch, Json, Query};
+use shared::extract::{IfMatch, Json, Path, Query};
 use shared::pagination::{Page, PageQuery};
 use shared::patch::Patch;
 use shared::permissions::Permission;
@@ -24,7 +24,9 @@ use uuid::Uuid;
 use crate::DocumentsState;
 use crate::access::{VISIBLE, Viewer};
 use crate::categories::usable_category;
-use crate::domain::{DocumentStatus, optional_text, tags, text};
+use crate::domain::{
+    DocumentStatus, MATCH_END, MATCH_START, marked_snippet, optional_text, tags, text,
+};
 use crate::tags::ensure_tags;
 
 /// A document as the API shows it.
@@ -52,7 +54,7 @@ pub struct DocumentView {
     /// Search only: relevance.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rank: Option<f32>,
-    /// Search only: the matching passage with the words in `<b>…</b>`.
+    /// Search only: the matching passage as HTML-escaped text with the words in `<b>…</b>`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub snippet: Option<String>,
 }
@@ -200,9 +202,9 @@ pub async fn list_documents(
                  ), hits AS (
                      SELECT {DOCUMENT_COLUMNS}, ts_rank(d.search_vector, query.tsq) AS rank,
                             ts_headline('russian',
-                                left(coalesce(cv.extracted_text, '') || ' ' || coalesce(d.description, '') || ' ' || d.title, 50000),
+                                translate(left(coalesce(cv.extracted_text, '') || ' ' || coalesce(d.description, '') || ' ' || d.title, 50000), $14, ''),
                                 query.tsq,
-                                'StartSel=<b>, StopSel=</b>, MaxWords=25, MinWords=8, MaxFragments=2') AS snippet
+                                $15) AS snippet
                      {DOCUMENT_FROM}, query
                      WHERE {VISIBLE} {filters} AND d.search_vector @@ query.tsq
                  )
@@ -210,7 +212,11 @@ pub async fn list_documents(
                  WHERE ($11::real IS NULL OR (rank, id) < ($11, $12))
                  ORDER BY rank DESC, id DESC LIMIT $13"
             );
-            let params: [&(dyn ToSql + Sync); 13] = [
+            let markers = format!("{MATCH_START}{MATCH_END}");
+            let headline_options = format!(
+                "StartSel={MATCH_START}, StopSel={MATCH_END}, MaxWords=25, MinWords=8, MaxFragments=2"
+            );
+            let params: [&(dyn ToSql + Sync); 15] = [
                 p[0],
                 p[1],
                 p[2],
@@ -224,13 +230,15 @@ pub async fn list_documents(
                 &after_rank,
                 &after_id,
                 &(limit + 1),
+                &markers,
+                &headline_options,
             ];
             let rows = client.query(&sql, &params).await?;
             let docs: Vec<DocumentView> = rows
                 .iter()
                 .map(|r| DocumentView {
                     rank: Some(r.get("rank")),
-                    snippet: Some(r.get("snippet")),
+                    snippet: Some(marked_snippet(r.get("snippet"))),
                     ..from_row(r)
                 })
                 .collect();

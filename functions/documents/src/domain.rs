@@ -1,24 +1,6 @@
 //! Values parsed once at the handler boundary: texts, codes, tags, file names, statuses.
 
-/// Trimmed, non-empty text of at most `max` characters.
-pub fn text(raw: &str, max: usize) -> Result<String, String> {
-    let t = raw.trim();
-    if t.is_empty() {
-        return Err("must not be empty".into());
-    }
-    if t.chars().count() > max {
-        return Err(format!("must be at most {max} characters"));
-    }
-    Ok(t.to_string())
-}
-
-/// Optional text: blank becomes `None`.
-pub fn optional_text(raw: Option<&str>, max: usize) -> Result<Option<String>, String> {
-    match raw.map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(t) => text(t, max).map(Some),
-    }
-}
+pub use shared::text::{optional_text, tag, tags, text};
 
 /// A category code: lower-case letters, digits and `_`, starting with a letter.
 pub fn code(raw: &str) -> Result<String, String> {
@@ -34,28 +16,28 @@ pub fn code(raw: &str) -> Result<String, String> {
     }
 }
 
-/// One tag: trimmed, 1-50 characters, no commas.
-pub fn tag(raw: &str) -> Result<String, String> {
-    let t = text(raw, 50)?;
-    if t.contains(',') {
-        return Err("must not contain commas".into());
-    }
-    Ok(t)
-}
+/// Private-use characters PostgreSQL's `ts_headline` puts around each match; removed from the
+/// searched text first, so only real matches carry them.
+pub const MATCH_START: char = '\u{e000}';
+pub const MATCH_END: char = '\u{e001}';
 
-/// A tag list: each tag parsed, duplicates dropped, order kept; at most 30.
-pub fn tags(raw: &[String]) -> Result<Vec<String>, String> {
-    if raw.len() > 30 {
-        return Err("at most 30 tags".into());
-    }
-    let mut out: Vec<String> = Vec::new();
-    for (i, t) in raw.iter().enumerate() {
-        let t = tag(t).map_err(|e| format!("tag {i} {e}"))?;
-        if !out.contains(&t) {
-            out.push(t);
+/// A search snippet for HTML: the text escaped, the matches (between [`MATCH_START`] and
+/// [`MATCH_END`]) in `<b>…</b>`. Nothing from the document can open a tag.
+pub fn marked_snippet(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len() + 16);
+    for c in raw.chars() {
+        match c {
+            MATCH_START => out.push_str("<b>"),
+            MATCH_END => out.push_str("</b>"),
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
         }
     }
-    Ok(out)
+    out
 }
 
 /// The document's lifecycle status.
@@ -85,58 +67,7 @@ impl DocumentStatus {
     }
 }
 
-/// File extensions accepted by default (DOMAIN.md), lower case.
-pub const ALLOWED_EXTENSIONS: &[&str] = &[
-    "pdf", "doc", "docx", "odt", "txt", "rtf", "xls", "xlsx", "csv", "ods", "png", "jpg", "jpeg",
-    "gif", "svg", "webp", "zip", "7z", "dwg", "c2p", "esf3d", "cues", "mp3", "wav", "mp4",
-];
-
-/// The original name of an uploaded file: any Unicode, but no path, no control characters,
-/// at most 255 characters, and an accepted extension. Only ever stored and echoed back in
-/// `Content-Disposition`; storage keys never derive from it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FileName(String);
-
-/// Why a file name was refused: a bad name (422) or a type we do not accept (415).
-#[derive(Debug, PartialEq, Eq)]
-pub enum FileNameError {
-    Invalid(String),
-    TypeNotAllowed(String),
-}
-
-impl FileName {
-    pub fn parse(raw: &str) -> Result<Self, FileNameError> {
-        let name = raw.trim();
-        if name.is_empty() || name.chars().count() > 255 {
-            return Err(FileNameError::Invalid("must be 1-255 characters".into()));
-        }
-        if name
-            .chars()
-            .any(|c| c.is_control() || c == '/' || c == '\\')
-            || name == "."
-            || name == ".."
-        {
-            return Err(FileNameError::Invalid(
-                "must be a plain file name without path separators or control characters".into(),
-            ));
-        }
-        let ext = name
-            .rsplit_once('.')
-            .map(|(_, e)| e.to_ascii_lowercase())
-            .unwrap_or_default();
-        if !ALLOWED_EXTENSIONS.contains(&ext.as_str()) {
-            return Err(FileNameError::TypeNotAllowed(format!(
-                "files of type .{ext} are not accepted; allowed: {}",
-                ALLOWED_EXTENSIONS.join(", ")
-            )));
-        }
-        Ok(Self(name.to_string()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
+pub use shared::uploads::{DOCUMENT_EXTENSIONS as ALLOWED_EXTENSIONS, FileName, FileNameError};
 
 /// A MIME type as the client declares it: `type/subtype`, lower-cased, parameters dropped.
 pub fn content_type(raw: &str) -> Result<String, String> {
@@ -169,17 +100,28 @@ mod tests {
     #[test]
     fn unicode_file_names_are_kept_and_paths_refused() {
         assert_eq!(
-            FileName::parse(" Сценарий «Чайка».pdf ").unwrap().as_str(),
+            FileName::parse(" Сценарий «Чайка».pdf ", ALLOWED_EXTENSIONS)
+                .unwrap()
+                .as_str(),
             "Сценарий «Чайка».pdf"
         );
         assert!(matches!(
-            FileName::parse("../etc/passwd.pdf"),
+            FileName::parse("../etc/passwd.pdf", ALLOWED_EXTENSIONS),
             Err(FileNameError::Invalid(_))
         ));
         assert!(matches!(
-            FileName::parse("virus.exe"),
+            FileName::parse("virus.exe", ALLOWED_EXTENSIONS),
             Err(FileNameError::TypeNotAllowed(_))
         ));
+    }
+
+    #[test]
+    fn snippets_escape_the_text_and_mark_only_the_matches() {
+        let raw = "<script>alert(1)</script> & \u{e000}декораций\u{e001} <b>fake</b>";
+        assert_eq!(
+            marked_snippet(raw),
+            "&lt;script&gt;alert(1)&lt;/script&gt; &amp; <b>декораций</b> &lt;b&gt;fake&lt;/b&gt;"
+        );
     }
 
     #[test]

@@ -41,7 +41,7 @@ impl Default for UploadLimits {
         Self {
             max_file_size: 50 * 1024 * 1024,
             max_direct_size: 5 * 1024 * 1024,
-            upload_url_ttl: Duration::from_secs(15 * 60),
+            upload_url_ttl: Duration::from_secs(5 * 60),
             download_url_ttl: Duration::from_secs(5 * 60),
         }
     }

@@ -3,8 +3,8 @@
 //! posted to the API instead. The worker verifies each upload and gives it its number.
 
 use axum::Json as JsonResponse;
+use axum::extract::State;
 use axum::extract::multipart::{Multipart, MultipartRejection};
-use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use shared::audit::{self, AuditEntry};
 use shared::auth::AuthUser;
 use shared::error::FieldErrors;
-use shared::extract::{Json, Query};
+use shared::extract::{Json, Path, Query};
 use shared::jobs::VersionDocument;
 use shared::pagination::{Page, PageQuery};
 use shared::permissions::Permission;
@@ -25,7 +25,7 @@ use uuid::Uuid;
 
 use crate::DocumentsState;
 use crate::access::{VISIBLE, Viewer, visible_document};
-use crate::domain::{FileName, FileNameError, content_type, optional_text};
+use crate::domain::{ALLOWED_EXTENSIONS, FileName, FileNameError, content_type, optional_text};
 
 /// The S3 key of a version's bytes: chosen by the server, never from the user's file name.
 pub fn storage_key(theater_id: Uuid, document_id: Uuid, version_id: Uuid) -> String {
@@ -74,7 +74,8 @@ const VERSION_COLUMNS: &str = "
     v.declared_content_type, v.size, v.sha256, v.content_type, v.comment, v.uploaded_by,
     v.restored_from_id, v.identical_to_id, (d.current_version_id = v.id) IS TRUE AS is_current,
     v.preview_key IS NOT NULL AS has_preview, v.extracted_text IS NOT NULL AS has_text,
-    v.created_at, v.completed_at, v.storage_key, v.preview_key, v.preview_content_type";
+    v.created_at, v.completed_at, v.storage_key, v.preview_key, v.preview_content_type,
+    v.verified_etag";
 
 const VERSION_FROM: &str = "
     FROM document_versions v
@@ -86,6 +87,7 @@ struct VersionRow {
     view: VersionView,
     storage_key: String,
     preview_key: Option<String>,
+    verified_etag: Option<String>,
     preview_content_type: Option<String>,
 }
 
@@ -115,6 +117,7 @@ fn from_row(row: &tokio_postgres::Row) -> VersionRow {
         },
         storage_key: row.get("storage_key"),
         preview_key: row.get("preview_key"),
+        verified_etag: row.get("verified_etag"),
         preview_content_type: row.get("preview_content_type"),
     }
 }
@@ -181,8 +184,32 @@ async fn require_open(
     Ok(())
 }
 
+/// The first version of a document is part of creating it (`documents:create`); any later
+/// version replaces the content others see, which is editing (`documents:edit`).
+async fn require_version_permission(
+    client: &impl GenericClient,
+    user: &AuthUser,
+    document_id: Uuid,
+    except_version: Option<Uuid>,
+) -> ApiResult<()> {
+    user.require(Permission::DocumentsCreate)?;
+    let others: i64 = client
+        .query_one(
+            "SELECT count(*) FROM document_versions
+             WHERE theater_id = $1 AND document_id = $2 AND status IN ('processing', 'ready')
+               AND id IS DISTINCT FROM $3",
+            &[&user.theater_id, &document_id, &except_version],
+        )
+        .await?
+        .get(0);
+    if others > 0 {
+        user.require(Permission::DocumentsEdit)?;
+    }
+    Ok(())
+}
+
 fn parse_file_name(raw: &str) -> ApiResult<FileName> {
-    FileName::parse(raw).map_err(|e| match e {
+    FileName::parse(raw, ALLOWED_EXTENSIONS).map_err(|e| match e {
         FileNameError::Invalid(m) => ApiError::invalid("filename", m),
         FileNameError::TypeNotAllowed(m) => ApiError::UnsupportedMediaType(m),
     })
@@ -257,6 +284,7 @@ pub async fn request_upload(
     if !visible_document(&tx, &viewer, document_id, false).await? {
         return Err(ApiError::NotFound);
     }
+    require_version_permission(&tx, &user, document_id, None).await?;
     require_open(&tx, user.theater_id, document_id).await?;
     let version_id = Uuid::now_v7();
     let key = storage_key(user.theater_id, document_id, version_id);
@@ -316,6 +344,7 @@ pub async fn complete_upload(
     let viewer = Viewer::from(&user);
     let mut client = state.ctx.db.get().await?;
     let row = load_version(&client, &viewer, document_id, version_id).await?;
+    require_version_permission(&client, &user, document_id, Some(version_id)).await?;
     match row.view.status.as_str() {
         "pending" => {}
         // Completing twice is harmless: the job is idempotent.
@@ -443,6 +472,7 @@ pub async fn upload_direct(
     if !visible_document(&tx, &viewer, document_id, false).await? {
         return Err(ApiError::NotFound);
     }
+    require_version_permission(&tx, &user, document_id, None).await?;
     require_open(&tx, user.theater_id, document_id).await?;
     let version_id = Uuid::now_v7();
     let key = storage_key(user.theater_id, document_id, version_id);
@@ -550,6 +580,21 @@ fn redirect(url: &str) -> ApiResult<Response> {
         .into_response())
 }
 
+/// Checks the stored object is still the one the worker verified (same ETag).
+async fn require_unchanged(state: &DocumentsState, row: &VersionRow) -> ApiResult<()> {
+    let Some(verified) = &row.verified_etag else {
+        return Ok(());
+    };
+    let stored = state.storage.head(&row.storage_key).await?;
+    if stored.as_ref().and_then(|o| o.etag.as_ref()) != Some(verified) {
+        tracing::error!(key = %row.storage_key, "a verified object changed or vanished");
+        return Err(ApiError::conflict(
+            "the stored file no longer matches the verified upload; upload it again",
+        ));
+    }
+    Ok(())
+}
+
 fn require_ready(row: &VersionRow) -> ApiResult<()> {
     if row.view.status != "ready" {
         return Err(ApiError::conflict_with(
@@ -576,6 +621,7 @@ pub async fn download_version(
     let client = state.ctx.db.get().await?;
     let row = load_version(&client, &Viewer::from(&user), document_id, version_id).await?;
     require_ready(&row)?;
+    require_unchanged(&state, &row).await?;
     let url = state
         .storage
         .presign_get(
@@ -671,11 +717,12 @@ pub async fn restore_version(
         "INSERT INTO document_versions (id, theater_id, document_id, number, status,
              original_filename, declared_size, declared_content_type, size, sha256, content_type,
              storage_key, preview_key, preview_content_type, extracted_text, comment,
-             uploaded_by, restored_from_id, completed_at)
+             uploaded_by, restored_from_id, verified_etag, completed_at)
          SELECT $1, v.theater_id, v.document_id, d.last_version_number + 1, 'ready',
              v.original_filename, v.declared_size, v.declared_content_type, v.size, v.sha256,
              v.content_type, v.storage_key, v.preview_key, v.preview_content_type,
-             v.extracted_text, 'restored from version ' || v.number, $2, v.id, now()
+             v.extracted_text, 'restored from version ' || v.number, $2, v.id, v.verified_etag,
+             now()
          FROM document_versions v JOIN documents d ON d.id = v.document_id
          WHERE v.theater_id = $3 AND v.id = $4",
         &[&new_id, &user.user_id, &user.theater_id, &version_id],

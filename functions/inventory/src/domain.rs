@@ -148,26 +148,6 @@ impl MovementKind {
     }
 }
 
-/// Trimmed, non-empty text of at most `max` characters.
-pub fn text(raw: &str, max: usize) -> Result<String, String> {
-    let t = raw.trim();
-    if t.is_empty() {
-        return Err("must not be empty".into());
-    }
-    if t.chars().count() > max {
-        return Err(format!("must be at most {max} characters"));
-    }
-    Ok(t.to_string())
-}
-
-/// Optional text: blank becomes `None`.
-pub fn optional_text(raw: Option<&str>, max: usize) -> Result<Option<String>, String> {
-    match raw.map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(t) => text(t, max).map(Some),
-    }
-}
-
 /// A category code: lower-case letters, digits and `_`, starting with a letter (it becomes the
 /// upper-case prefix of inventory numbers).
 pub fn category_code(raw: &str) -> Result<String, String> {
@@ -257,29 +237,7 @@ pub fn money(raw: &str) -> Result<String, String> {
     }
 }
 
-/// A tag: trimmed, lower-cased, 1-50 characters.
-pub fn tag(raw: &str) -> Result<String, String> {
-    let t = raw.trim().to_lowercase();
-    if t.is_empty() || t.chars().count() > 50 {
-        return Err("each tag must be 1-50 characters".into());
-    }
-    Ok(t)
-}
-
-/// Tags, de-duplicated in their first order; at most 50.
-pub fn tags(raw: &[String]) -> Result<Vec<String>, String> {
-    if raw.len() > 50 {
-        return Err("at most 50 tags".into());
-    }
-    let mut out: Vec<String> = Vec::new();
-    for r in raw {
-        let t = tag(r)?;
-        if !out.contains(&t) {
-            out.push(t);
-        }
-    }
-    Ok(out)
-}
+pub use shared::text::{optional_text, tag, tags, text};
 
 /// A positive physical measure (cm, kg).
 pub fn measure(v: f64) -> Result<f64, String> {

@@ -64,7 +64,24 @@ fn opt<T: ToString>(v: &Option<T>) -> String {
     v.as_ref().map(ToString::to_string).unwrap_or_default()
 }
 
+/// OWASP CSV injection: a cell a spreadsheet would read as a formula (`= + - @`, tab, CR)
+/// gets a leading apostrophe, so it shows as text.
+pub fn neutralise_formula(cell: String) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell
+    }
+}
+
 fn row_of(item: &ItemView) -> Vec<String> {
+    raw_row_of(item)
+        .into_iter()
+        .map(neutralise_formula)
+        .collect()
+}
+
+fn raw_row_of(item: &ItemView) -> Vec<String> {
     vec![
         item.inventory_number.clone(),
         item.name.clone(),
@@ -433,6 +450,28 @@ fn parse_row(
             }
             Err(errors)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::neutralise_formula;
+
+    #[test]
+    fn cells_a_spreadsheet_would_run_are_neutralised() {
+        for cell in [
+            "=HYPERLINK(\"http://x\")",
+            "=cmd|' /C calc'!A0",
+            "+1",
+            "-1+2",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+        ] {
+            assert_eq!(neutralise_formula(cell.into()), format!("'{cell}"));
+        }
+        assert_eq!(neutralise_formula("Канделябр".into()), "Канделябр");
+        assert_eq!(neutralise_formula("12.50".into()), "12.50");
     }
 }
 

@@ -2,7 +2,7 @@
 //! or location: only movements change those), soft delete (the number stays taken).
 
 use axum::Json as JsonResponse;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -12,7 +12,7 @@ use serde_json::Value;
 use shared::audit::{self, AuditEntry};
 use shared::auth::AuthUser;
 use shared::error::FieldErrors;
-use shared::extract::{IfMatch, Json};
+use shared::extract::{IfMatch, Json, Path};
 use shared::patch::Patch;
 use shared::permissions::Permission;
 use shared::{ApiError, ApiResult};

@@ -5,7 +5,7 @@
 
 use std::io::Cursor;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use printpdf::path::PaintMode;
@@ -15,7 +15,7 @@ use printpdf::{
 use qrcode::QrCode;
 use serde::Deserialize;
 use shared::auth::AuthUser;
-use shared::extract::Json;
+use shared::extract::{Json, Path};
 use shared::permissions::Permission;
 use shared::{ApiError, ApiResult};
 use tracing::instrument;

@@ -4,7 +4,7 @@
 //! winner's status (409 naming it).
 
 use axum::Json as JsonResponse;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use shared::audit::{self, AuditEntry};
 use shared::auth::AuthUser;
 use shared::error::FieldErrors;
-use shared::extract::{Json, Query};
+use shared::extract::{Json, Path, Query};
 use shared::pagination::{Page, PageQuery};
 use shared::permissions::Permission;
 use shared::{ApiError, ApiResult};

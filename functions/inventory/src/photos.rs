@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use axum::Json as JsonResponse;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -15,31 +15,38 @@ use serde::{Deserialize, Serialize};
 use shared::audit::{self, AuditEntry};
 use shared::auth::AuthUser;
 use shared::error::FieldErrors;
-use shared::extract::Json;
+use shared::extract::{Json, Path};
 use shared::permissions::Permission;
 use shared::storage::PresignedRequest;
+use shared::uploads::{FileName, IMAGE_TYPES, sniff_image};
 use shared::{ApiError, ApiResult};
 use tracing::instrument;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::InventoryState;
-use crate::domain;
 use crate::items;
 use crate::scope::Scope;
 
 /// Largest photo accepted.
 pub const MAX_PHOTO_BYTES: i64 = 20 * 1024 * 1024;
-/// How long an upload or a download link stays valid.
+/// How long a download link stays valid.
 const LINK_TTL: Duration = Duration::from_secs(15 * 60);
+/// How long an upload link stays valid.
+const UPLOAD_TTL: Duration = Duration::from_secs(5 * 60);
+/// File name extensions a photo may have.
+const PHOTO_EXTENSIONS: &[&str] = &["jpg", "jpeg", "png", "webp"];
 
 fn extension(content_type: &str) -> Option<&'static str> {
-    match content_type {
-        "image/jpeg" => Some("jpg"),
-        "image/png" => Some("png"),
-        "image/webp" => Some("webp"),
-        _ => None,
-    }
+    IMAGE_TYPES
+        .iter()
+        .find(|(t, _)| *t == content_type)
+        .map(|(_, ext)| *ext)
+}
+
+/// Where a photo's bytes live once checked: a key no upload URL was ever made for.
+fn verified_key(theater_id: Uuid, item_id: Uuid, photo_id: Uuid, ext: &str) -> String {
+    format!("inventory/{theater_id}/{item_id}/{photo_id}/verified.{ext}")
 }
 
 /// A photo as the API shows it.
@@ -89,7 +96,7 @@ async fn with_url(
         view.url = Some(
             state
                 .storage
-                .presign_get(&key, &view.filename, LINK_TTL)
+                .presign_get_as(&key, &view.filename, Some(&view.content_type), LINK_TTL)
                 .await?,
         );
     }
@@ -192,7 +199,15 @@ pub async fn create_photo(
 ) -> ApiResult<Response> {
     user.require(Permission::InventoryEdit)?;
     let mut e = FieldErrors::new();
-    let filename = e.take("filename", domain::text(&body.filename, 200));
+    let filename = e.take(
+        "filename",
+        FileName::parse(&body.filename, PHOTO_EXTENSIONS)
+            .map(|f| f.as_str().to_string())
+            .map_err(|err| match err {
+                shared::uploads::FileNameError::Invalid(m)
+                | shared::uploads::FileNameError::TypeNotAllowed(m) => m,
+            }),
+    );
     let content_type = body.content_type.trim().to_ascii_lowercase();
     let ext = extension(&content_type);
     if ext.is_none() {
@@ -221,15 +236,17 @@ pub async fn create_photo(
     let key = format!("inventory/{}/{item_id}/{id}.{ext}", user.theater_id);
     tx.execute(
         "INSERT INTO inventory_item_photos (id, theater_id, item_id, storage_key, filename, content_type,
-             size_bytes, sort_order, created_by)
+             size_bytes, sort_order, created_by, upload_expires_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7,
-                 (SELECT coalesce(max(sort_order) + 1, 0) FROM inventory_item_photos WHERE item_id = $3), $8)",
-        &[&id, &user.theater_id, &item_id, &key, &filename, &content_type, &body.size, &user.user_id],
+                 (SELECT coalesce(max(sort_order) + 1, 0) FROM inventory_item_photos WHERE item_id = $3), $8,
+                 now() + make_interval(secs => $9))",
+        &[&id, &user.theater_id, &item_id, &key, &filename, &content_type, &body.size, &user.user_id,
+          &UPLOAD_TTL.as_secs_f64()],
     )
     .await?;
     let upload = state
         .storage
-        .presign_put(&key, &content_type, body.size as u64, LINK_TTL)
+        .presign_put(&key, &content_type, body.size as u64, UPLOAD_TTL)
         .await?;
     let (photo, _) = load(&tx, user.theater_id, item_id, id).await?;
     tx.commit().await?;
@@ -238,7 +255,7 @@ pub async fn create_photo(
         JsonResponse(PhotoUpload {
             photo,
             upload: upload.into(),
-            expires_at: Utc::now() + chrono::Duration::from_std(LINK_TTL).unwrap_or_default(),
+            expires_at: Utc::now() + chrono::Duration::from_std(UPLOAD_TTL).unwrap_or_default(),
         }),
     )
         .into_response())
@@ -276,12 +293,16 @@ pub async fn complete_photo(
                 ),
             ));
         }
+        let ext = extension(&photo.content_type).unwrap_or("bin");
+        let verified = verified_key(user.theater_id, item_id, photo_id, ext);
+        let etag = verify_copy(&state, &key, &verified, &photo).await?;
         tx.execute(
-            "UPDATE inventory_item_photos SET status = 'ready',
+            "UPDATE inventory_item_photos SET status = 'ready', storage_key = $4,
+                    verified_etag = $5, upload_expires_at = NULL,
                     is_primary = NOT EXISTS (SELECT 1 FROM inventory_item_photos p
                                              WHERE p.item_id = $2 AND p.is_primary)
              WHERE theater_id = $1 AND item_id = $2 AND id = $3",
-            &[&user.theater_id, &item_id, &photo_id],
+            &[&user.theater_id, &item_id, &photo_id, &verified, &etag],
         )
         .await?;
         audit::record(
@@ -297,7 +318,78 @@ pub async fn complete_photo(
     }
     let ready = load(&tx, user.theater_id, item_id, photo_id).await?;
     tx.commit().await?;
+    if ready.1 != key
+        && let Err(e) = state.storage.delete(&key).await
+    {
+        tracing::warn!(error = ?e, "could not delete a photo's upload object");
+    }
     Ok(JsonResponse(with_url(&state, ready).await?).into_response())
+}
+
+/// Copies the upload to `verified` (a key no client can write), then checks the copy: the
+/// declared size and image bytes of the declared type. Returns the copy's ETag. A refused
+/// upload loses both objects.
+async fn verify_copy(
+    state: &InventoryState,
+    upload_key: &str,
+    verified: &str,
+    photo: &PhotoView,
+) -> ApiResult<Option<String>> {
+    state.storage.copy(upload_key, verified).await?;
+    let refuse = |field: &str, message: String| ApiError::invalid(field, message);
+    let checked = async {
+        let Some(info) = state.storage.head(verified).await? else {
+            return Err(ApiError::conflict(
+                "the photo has not been uploaded yet; PUT it to the upload URL first",
+            ));
+        };
+        if info.size as i64 != photo.size {
+            return Err(refuse(
+                "size",
+                format!(
+                    "{} bytes were declared but {} arrived",
+                    photo.size, info.size
+                ),
+            ));
+        }
+        let mut head = Vec::new();
+        if let Some(mut object) = state.storage.get(verified).await? {
+            while head.len() < 64 {
+                match object.body.next().await {
+                    Some(Ok(chunk)) => head.extend_from_slice(&chunk),
+                    Some(Err(e)) => {
+                        return Err(ApiError::Unexpected(
+                            anyhow::Error::new(e).context("reading a photo's first bytes"),
+                        ));
+                    }
+                    None => break,
+                }
+            }
+        }
+        match sniff_image(&head) {
+            Some(sniffed) if sniffed == photo.content_type => Ok(info.etag),
+            Some(sniffed) => Err(refuse(
+                "content_type",
+                format!(
+                    "{} was declared but the bytes are {sniffed}",
+                    photo.content_type
+                ),
+            )),
+            None => Err(refuse(
+                "content_type",
+                format!("the bytes are not a {} image", photo.content_type),
+            )),
+        }
+    }
+    .await;
+    if checked.is_err() {
+        for k in [upload_key, verified] {
+            if let Err(e) = state.storage.delete(k).await {
+                tracing::warn!(error = ?e, "could not delete a refused photo object");
+            }
+        }
+    }
+    checked
 }
 
 /// The photos of an item.

@@ -4,7 +4,7 @@
 //! refuses while live items remain, unless the caller names where to move them.
 
 use axum::Json as JsonResponse;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use shared::audit::{self, AuditEntry};
 use shared::auth::AuthUser;
 use shared::error::FieldErrors;
-use shared::extract::{IfMatch, Json, Query};
+use shared::extract::{IfMatch, Json, Path, Query};
 use shared::pagination::{Page, PageQuery};
 use shared::patch::Patch;
 use shared::permissions::Permission;

@@ -163,3 +163,81 @@ async fn bad_pagination_parameters_are_refused() {
         StatusCode::BAD_REQUEST
     );
 }
+
+#[tokio::test]
+async fn nul_in_any_body_field_is_a_422_naming_it_even_unauthenticated() {
+    let app = spawn_app().await;
+    let login = app
+        .call(
+            "POST",
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"email": "a\u{0}@b.ru", "password": "x"})),
+        )
+        .await;
+    assert_eq!(
+        login.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{:?}",
+        login.body
+    );
+    assert_eq!(login.body["errors"][0]["field"], "email");
+    let register = app
+        .call(
+            "POST",
+            "/api/v1/auth/register",
+            None,
+            Some(json!({"theater_name": "Театр\u{0}", "email": "nul@b.ru",
+                        "password": "long-enough-password", "first_name": "Ива\u{1b}н",
+                        "last_name": "Петров"})),
+        )
+        .await;
+    assert_eq!(
+        register.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{:?}",
+        register.body
+    );
+    let admin = app.new_theater().await;
+    let nested = app
+        .post(
+            "/api/v1/roles",
+            &admin.token,
+            json!({"code": "nul_role", "name": "x", "permissions": ["documents:view\u{0}"]}),
+        )
+        .await;
+    assert_eq!(
+        nested.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{:?}",
+        nested.body
+    );
+    assert_eq!(nested.body["errors"][0]["field"], "permissions.0");
+}
+
+#[tokio::test]
+async fn nul_in_a_query_is_a_422_and_a_malformed_path_id_is_a_404() {
+    let app = spawn_app().await;
+    let admin = app.new_theater().await;
+    let query = app.get("/api/v1/users?q=a%00b", &admin.token).await;
+    assert_eq!(
+        query.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{:?}",
+        query.body
+    );
+    assert_eq!(query.body["errors"][0]["field"], "q");
+    for path in ["/api/v1/users/not-a-uuid", "/api/v1/users/%00"] {
+        let reply = app.get(path, &admin.token).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::NOT_FOUND,
+            "{path}: {:?}",
+            reply.body
+        );
+        assert_eq!(
+            reply.header("content-type"),
+            Some("application/problem+json")
+        );
+    }
+}

@@ -253,3 +253,53 @@ async fn missing_permissions_are_403() {
     assert_eq!(doc.body["version"], 1);
     assert_eq!(doc.body["current_version_number"], 2);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_version_of_an_existing_document_needs_documents_edit() {
+    let app = spawn().await;
+    let admin = app.new_theater().await;
+    // The accountant holds documents:create but not documents:edit.
+    let accountant = app.user_with_roles(&admin, &["accountant"]).await;
+    let doc = id(&create_document(&app, &admin, json!({})).await);
+    let first = upload_ready(
+        &app,
+        &admin,
+        &doc,
+        "rider.txt",
+        "text/plain",
+        b"first version",
+    )
+    .await;
+    assert_eq!(first["status"], "ready", "{first:?}");
+
+    let ticket = app
+        .post(
+            &format!("/api/v1/documents/{doc}/versions"),
+            &accountant.token,
+            json!({"filename": "rider.txt", "content_type": "text/plain", "size": 5}),
+        )
+        .await;
+    assert_eq!(ticket.status, StatusCode::FORBIDDEN, "{:?}", ticket.body);
+    let direct = app
+        .http
+        .post(app.url(&format!("/api/v1/documents/{doc}/versions/upload")))
+        .bearer_auth(&accountant.token)
+        .multipart(
+            reqwest::multipart::Form::new().part(
+                "file",
+                reqwest::multipart::Part::bytes(b"evil".to_vec())
+                    .file_name("rider.txt")
+                    .mime_str("text/plain")
+                    .unwrap(),
+            ),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(direct.status(), StatusCode::FORBIDDEN);
+
+    // Their own new document's first version is part of creating it.
+    let own = id(&create_document(&app, &accountant, json!({})).await);
+    let v1 = upload_ready(&app, &accountant, &own, "act.txt", "text/plain", b"act").await;
+    assert_eq!(v1["status"], "ready", "{v1:?}");
+}

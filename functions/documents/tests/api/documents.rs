@@ -264,3 +264,38 @@ async fn invalid_documents_are_refused_with_the_fields_named() {
         .await;
     assert_eq!(bad_role.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn search_snippets_escape_the_document_text_and_mark_matches_safely() {
+    let app = spawn().await;
+    let admin = app.new_theater().await;
+    let doc = create_document(&app, &admin, json!({"title": "Сценарий"})).await;
+    let v = upload_ready(
+        &app,
+        &admin,
+        &id(&doc),
+        "xss.txt",
+        "text/plain",
+        "<img src=x onerror=alert(1)> декораций <b>fake</b> & more".as_bytes(),
+    )
+    .await;
+    assert_eq!(v["status"], "ready", "{v:?}");
+    let found = app
+        .get(
+            "/api/v1/documents?q=%D0%B4%D0%B5%D0%BA%D0%BE%D1%80%D0%B0%D1%86%D0%B8%D1%8F",
+            &admin.token,
+        )
+        .await;
+    assert_eq!(found.status, StatusCode::OK, "{:?}", found.body);
+    let snippet = found.body["items"][0]["snippet"].as_str().unwrap();
+    assert!(snippet.contains("<b>декораций</b>"), "{snippet}");
+    assert!(
+        snippet.contains("&lt;img src=x onerror=alert(1)&gt;"),
+        "{snippet}"
+    );
+    assert!(
+        snippet.contains("&lt;b&gt;fake&lt;/b&gt; &amp; more"),
+        "{snippet}"
+    );
+    assert!(!snippet.contains("<img"), "{snippet}");
+}

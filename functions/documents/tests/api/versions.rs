@@ -477,3 +477,50 @@ async fn an_idle_worker_starts_a_job_within_its_poll_interval() {
         "{timings:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_verified_version_cannot_be_replaced_through_its_still_valid_upload_url() {
+    let app = spawn().await;
+    let admin = app.new_theater().await;
+    let doc_id = id(&create_document(&app, &admin, json!({})).await);
+    let original = b"the verified rider".to_vec();
+    let ticket = app
+        .post(
+            &format!("/api/v1/documents/{doc_id}/versions"),
+            &admin.token,
+            json!({"filename": "rider.txt", "content_type": "text/plain", "size": original.len()}),
+        )
+        .await;
+    assert_eq!(ticket.status, StatusCode::CREATED, "{:?}", ticket.body);
+    // The upload URL lives minutes, not a quarter of an hour.
+    let expires: chrono::DateTime<chrono::Utc> =
+        ticket.body["expires_at"].as_str().unwrap().parse().unwrap();
+    assert!(expires <= chrono::Utc::now() + chrono::Duration::minutes(5));
+    assert!(
+        put_to(&app, &ticket.body["upload"], original.clone())
+            .await
+            .is_success()
+    );
+    let version_id = ticket.body["version_id"].as_str().unwrap().to_string();
+    complete(&app, &admin, &doc_id, &version_id).await;
+    let v = wait_done(&app, &admin, &doc_id, &version_id).await;
+    assert_eq!(v["status"], "ready", "{v:?}");
+
+    // Same size, same type, other bytes, through the URL the client still holds.
+    let evil = b"the swapped-in bytes".to_vec()[..original.len()].to_vec();
+    let _ = put_to(&app, &ticket.body["upload"], evil).await;
+    let download = app
+        .get(
+            &format!("/api/v1/documents/{doc_id}/versions/{version_id}/download"),
+            &admin.token,
+        )
+        .await;
+    assert_eq!(download.status, StatusCode::FOUND, "{:?}", download.body);
+    let bytes = reqwest::get(download.header("location").unwrap())
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(bytes.as_ref(), original.as_slice());
+}

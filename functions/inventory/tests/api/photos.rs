@@ -42,10 +42,10 @@ async fn photos_are_uploaded_confirmed_ordered_made_primary_and_deleted() {
     let thing = item(&app, &admin, json!({})).await;
     let id = thing["id"].as_str().unwrap();
 
-    let first = upload(&app, &admin, id, b"\x89PNG first photo").await;
+    let first = upload(&app, &admin, id, b"\x89PNG\r\n\x1a\nfirst photo").await;
     assert_eq!(first["status"], "ready");
     assert_eq!(first["is_primary"], true, "the first photo becomes primary");
-    let second = upload(&app, &admin, id, b"\x89PNG second photo, longer").await;
+    let second = upload(&app, &admin, id, b"\x89PNG\r\n\x1a\nsecond photo, longer").await;
     assert_eq!(second["is_primary"], false);
 
     // The download link serves the stored bytes.
@@ -66,7 +66,7 @@ async fn photos_are_uploaded_confirmed_ordered_made_primary_and_deleted() {
         .bytes()
         .await
         .unwrap();
-    assert_eq!(&bytes[..], b"\x89PNG second photo, longer");
+    assert_eq!(&bytes[..], b"\x89PNG\r\n\x1a\nsecond photo, longer");
 
     let primary = app
         .put(
@@ -200,4 +200,108 @@ async fn a_photo_is_not_confirmed_before_its_bytes_arrive_and_bad_uploads_are_re
         }
     }
     assert_eq!(app.get(&path, &viewer.token).await.status, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn photo_names_and_bytes_are_checked_and_a_ready_photo_cannot_be_swapped() {
+    let app = spawn().await;
+    let admin = app.new_theater().await;
+    let thing = item(&app, &admin, json!({})).await;
+    let id = thing["id"].as_str().unwrap();
+    let path = format!("/api/v1/inventory/items/{id}/photos");
+    for name in [
+        "../../x.png",
+        "a\r\nb.png",
+        "photo\u{202e}gnp.exe",
+        "x.exe",
+        "x.png.exe",
+    ] {
+        let reply = app
+            .post(
+                &path,
+                &admin.token,
+                json!({ "filename": name, "content_type": "image/png", "size": 10 }),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{name:?}");
+        assert_eq!(reply.body["errors"][0]["field"], "filename", "{name:?}");
+    }
+
+    // HTML declared as a PNG is refused at confirmation.
+    let html = b"<html><script>alert(1)</script></html>".to_vec();
+    let asked = app
+        .post(
+            &path,
+            &admin.token,
+            json!({ "filename": "x.png", "content_type": "image/png", "size": html.len() }),
+        )
+        .await;
+    assert_eq!(asked.status, StatusCode::CREATED, "{:?}", asked.body);
+    let put = |upload: &Value, bytes: Vec<u8>| {
+        let mut put = app.http.put(upload["url"].as_str().unwrap());
+        for (k, v) in upload["headers"].as_object().unwrap() {
+            if k != "content-length" {
+                put = put.header(k.as_str(), v.as_str().unwrap());
+            }
+        }
+        put.body(bytes).send()
+    };
+    assert!(
+        put(&asked.body["upload"], html)
+            .await
+            .unwrap()
+            .status()
+            .is_success()
+    );
+    let photo_id = asked.body["photo"]["id"].as_str().unwrap();
+    let refused = app
+        .post(
+            &format!("{path}/{photo_id}/complete"),
+            &admin.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{:?}",
+        refused.body
+    );
+
+    // A real PNG becomes ready; PUTting other bytes to its URL afterwards changes nothing.
+    let png = b"\x89PNG\r\n\x1a\nthe checked photo".to_vec();
+    let asked = app
+        .post(
+            &path,
+            &admin.token,
+            json!({ "filename": "ok.png", "content_type": "image/png", "size": png.len() }),
+        )
+        .await;
+    let upload = asked.body["upload"].clone();
+    let expires: chrono::DateTime<chrono::Utc> =
+        asked.body["expires_at"].as_str().unwrap().parse().unwrap();
+    assert!(expires <= chrono::Utc::now() + chrono::Duration::minutes(5));
+    assert!(
+        put(&upload, png.clone())
+            .await
+            .unwrap()
+            .status()
+            .is_success()
+    );
+    let photo_id = asked.body["photo"]["id"].as_str().unwrap();
+    let done = app
+        .post(
+            &format!("{path}/{photo_id}/complete"),
+            &admin.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{:?}", done.body);
+    let mut evil = b"<html>evil</html>".to_vec();
+    evil.resize(png.len(), b' ');
+    let _ = put(&upload, evil).await;
+    let url = done.body["url"].as_str().unwrap();
+    let served = app.http.get(url).send().await.unwrap();
+    assert_eq!(served.headers()["content-type"], "image/png");
+    assert_eq!(&served.bytes().await.unwrap()[..], png.as_slice());
 }

@@ -1,0 +1,86 @@
+//! Housekeeping of what a crash or a client leaves behind: spool files of a killed worker, and
+//! uploads (document versions and item photos) whose client never confirmed them.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::Deps;
+
+/// How long after its upload URL expired a pending upload is kept (a confirmation may still be
+/// on its way).
+pub const PENDING_GRACE: Duration = Duration::from_secs(10 * 60);
+
+fn spool_root() -> PathBuf {
+    std::env::temp_dir().join("theatre-worker-spool")
+}
+
+/// This process's spool directory, created on first use: `…/theatre-worker-spool/<pid>`.
+pub fn spool_dir() -> std::io::Result<PathBuf> {
+    let dir = spool_root().join(std::process::id().to_string());
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+/// Removes the spool directories of processes that no longer run (a crashed or killed worker
+/// leaves its files there). Returns how many were removed.
+pub fn clean_stale_spools() -> usize {
+    let Ok(entries) = std::fs::read_dir(spool_root()) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let alive = name
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+            .is_some_and(|pid| {
+                pid == std::process::id() || std::path::Path::new(&format!("/proc/{pid}")).exists()
+            });
+        if !alive && std::fs::remove_dir_all(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
+/// What one expiry pass removed.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Expired {
+    pub versions: usize,
+    pub photos: usize,
+}
+
+/// Expires uploads still pending `grace` after their upload URL expired: a document version is
+/// marked failed, a photo row is removed; their objects are deleted either way.
+pub async fn expire_pending(deps: &Deps, grace: Duration) -> anyhow::Result<Expired> {
+    let client = deps.db.get().await?;
+    let versions = client
+        .query(
+            "UPDATE document_versions SET status = 'failed', completed_at = now(),
+                 error = 'the upload was never confirmed before its link expired; upload the file again'
+             WHERE status = 'pending'
+               AND upload_expires_at < now() - make_interval(secs => $1)
+             RETURNING storage_key",
+            &[&grace.as_secs_f64()],
+        )
+        .await?;
+    let photos = client
+        .query(
+            "DELETE FROM inventory_item_photos
+             WHERE status = 'pending'
+               AND upload_expires_at < now() - make_interval(secs => $1)
+             RETURNING storage_key",
+            &[&grace.as_secs_f64()],
+        )
+        .await?;
+    for row in versions.iter().chain(photos.iter()) {
+        let key: String = row.get(0);
+        if let Err(e) = deps.storage.delete(&key).await {
+            tracing::warn!(error = ?e, "could not delete an expired upload object");
+        }
+    }
+    Ok(Expired {
+        versions: versions.len(),
+        photos: photos.len(),
+    })
+}
