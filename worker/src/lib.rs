@@ -257,16 +257,44 @@ async fn consume(deps: &Deps, mut stop: watch::Receiver<bool>) -> Result<Ended, 
     tokio::pin!(running);
     deps.status.running();
     let ended = tokio::select! {
-        ended = &mut running => Some(ended),
+        ended = &mut running => Some(ended.map_err(|e| e.to_string())),
+        lost = redis_watchdog(conn.clone()) => Some(Err(lost)),
         _ = stop.wait_for(|s| *s) => None,
     };
     match ended {
         Some(Ok(())) => Ok(Ended::Failed("the worker ended".into())),
-        Some(Err(e)) => Ok(Ended::Failed(format!("the worker ended: {e}"))),
+        Some(Err(why)) => {
+            // apalis keeps polling a dead connection instead of ending: stop it ourselves so
+            // that the supervisor reconnects once Redis is back.
+            let _ = context.shutdown();
+            let _ = tokio::time::timeout(Duration::from_secs(5), running).await;
+            Ok(Ended::Failed(format!("the worker stopped: {why}")))
+        }
         None => {
             let _ = context.shutdown();
             let _ = tokio::time::timeout(Duration::from_secs(30), running).await;
             Ok(Ended::Stopped)
+        }
+    }
+}
+
+/// Pings Redis every second over the worker's connection; returns once two pings in a row
+/// failed (or timed out), which is when the consumer has to be rebuilt on a new connection.
+async fn redis_watchdog(mut conn: apalis_redis::ConnectionManager) -> String {
+    const EVERY: Duration = Duration::from_secs(1);
+    let mut failures = 0;
+    loop {
+        tokio::time::sleep(EVERY).await;
+        let ping = tokio::time::timeout(
+            Duration::from_secs(2),
+            redis::cmd("PING").query_async::<String>(&mut conn),
+        )
+        .await;
+        match ping {
+            Ok(Ok(_)) => failures = 0,
+            Ok(Err(e)) if failures > 0 => return format!("lost Redis: {e}"),
+            Err(_) if failures > 0 => return "lost Redis: PING timed out".into(),
+            _ => failures += 1,
         }
     }
 }
