@@ -194,12 +194,16 @@ async fn problem_details(req: Request, next: Next) -> Response {
     fixed
 }
 
+/// Whether a handler already chose the error body: problem+json, or a documented JSON body such
+/// as `/health`'s degraded report (503 with `Health`).
 fn is_problem(response: &Response) -> bool {
     response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("application/problem+json"))
+        .is_some_and(|ct| {
+            ct.starts_with("application/problem+json") || ct.starts_with("application/json")
+        })
 }
 
 /// The fallback for unknown routes: a problem+json 404.

@@ -239,6 +239,7 @@ async fn consume(deps: &Deps, mut stop: watch::Receiver<bool>) -> Result<Ended, 
     .map_err(|e| format!("retry backoff: {e}"))?;
     let policy = RetryPolicy::retries(config.max_attempts.max(1) as usize)
         .with_backoff(backoff.make_backoff());
+    let watched = conn.clone();
     let monitor = Monitor::new()
         .register(move |_restarts| {
             WorkerBuilder::new(worker_name.clone())
@@ -258,7 +259,7 @@ async fn consume(deps: &Deps, mut stop: watch::Receiver<bool>) -> Result<Ended, 
     deps.status.running();
     let ended = tokio::select! {
         ended = &mut running => Some(ended.map_err(|e| e.to_string())),
-        lost = redis_watchdog(conn.clone()) => Some(Err(lost)),
+        lost = redis_watchdog(watched) => Some(Err(lost)),
         _ = stop.wait_for(|s| *s) => None,
     };
     match ended {
