@@ -179,7 +179,7 @@ async fn path_parameters_reach_the_user_routes_and_other_theatres_stay_hidden() 
         ),
     )
     .await;
-    assert_problem(&malformed, StatusCode::BAD_REQUEST);
+    assert_problem(&malformed, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]

@@ -398,7 +398,7 @@ async fn a_path_parameter_reaches_the_item_and_another_theatres_admin_gets_404()
         ),
     )
     .await;
-    assert_problem(&malformed, StatusCode::BAD_REQUEST);
+    assert_problem(&malformed, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]

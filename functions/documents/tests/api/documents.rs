@@ -289,13 +289,10 @@ async fn search_snippets_escape_the_document_text_and_mark_matches_safely() {
     assert_eq!(found.status, StatusCode::OK, "{:?}", found.body);
     let snippet = found.body["items"][0]["snippet"].as_str().unwrap();
     assert!(snippet.contains("<b>декораций</b>"), "{snippet}");
-    assert!(
-        snippet.contains("&lt;img src=x onerror=alert(1)&gt;"),
-        "{snippet}"
-    );
-    assert!(
-        snippet.contains("&lt;b&gt;fake&lt;/b&gt; &amp; more"),
-        "{snippet}"
-    );
+    // PostgreSQL's ts_headline drops what it parses as tags and may cut the fragment anywhere;
+    // whatever is left of the document's text is escaped: the only markup is our own <b>.
+    let text = snippet.replace("<b>", "").replace("</b>", "");
+    assert!(!text.contains('<') && !text.contains('>'), "{snippet}");
+    assert!(text.contains("&amp; more"), "{snippet}");
     assert!(!snippet.contains("<img"), "{snippet}");
 }

@@ -171,7 +171,7 @@ async fn of_fifty_concurrent_issues_of_one_item_exactly_one_wins() {
     }
     let history = app
         .get(
-            &format!("/api/v1/inventory/items/{id}/movements?kind=issue"),
+            &format!("/api/v1/inventory/items/{id}/movements"),
             &admin.token,
         )
         .await;
