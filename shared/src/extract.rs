@@ -280,6 +280,16 @@ pub fn forwarded_client(header: &str, hops: usize) -> Option<IpAddr> {
     entries[index].parse().ok()
 }
 
+fn lambda_source_ip(parts: &Parts) -> Option<IpAddr> {
+    use lambda_http::request::RequestContext;
+    match parts.extensions.get::<RequestContext>()? {
+        RequestContext::ApiGatewayV2(ctx) => ctx.http.source_ip.as_deref()?.parse().ok(),
+        RequestContext::ApiGatewayV1(ctx) => ctx.identity.source_ip.as_deref()?.parse().ok(),
+        #[allow(unreachable_patterns)]
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod forwarded_tests {
     use super::*;
@@ -302,15 +312,5 @@ mod forwarded_tests {
         // Fewer entries than trusted hops, or garbage where our proxy's entry should be.
         assert_eq!(forwarded_client("203.0.113.7", 2), None);
         assert_eq!(forwarded_client("1.1.1.1, not-an-ip", 1), None);
-    }
-}
-
-fn lambda_source_ip(parts: &Parts) -> Option<IpAddr> {
-    use lambda_http::request::RequestContext;
-    match parts.extensions.get::<RequestContext>()? {
-        RequestContext::ApiGatewayV2(ctx) => ctx.http.source_ip.as_deref()?.parse().ok(),
-        RequestContext::ApiGatewayV1(ctx) => ctx.identity.source_ip.as_deref()?.parse().ok(),
-        #[allow(unreachable_patterns)]
-        _ => None,
     }
 }
