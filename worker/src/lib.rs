@@ -258,13 +258,18 @@ async fn consume(deps: &Deps, mut stop: watch::Receiver<bool>) -> Result<Ended, 
     tokio::pin!(running);
     deps.status.running();
     let ended = tokio::select! {
-        ended = &mut running => Some(ended.map_err(|e| e.to_string())),
-        lost = redis_watchdog(watched) => Some(Err(lost)),
+        // The monitor itself ended: it must not be polled again.
+        ended = &mut running => {
+            return Ok(Ended::Failed(match ended {
+                Ok(()) => "the worker ended".into(),
+                Err(e) => format!("the worker stopped: {e}"),
+            }));
+        }
+        lost = redis_watchdog(watched) => Some(lost),
         _ = stop.wait_for(|s| *s) => None,
     };
     match ended {
-        Some(Ok(())) => Ok(Ended::Failed("the worker ended".into())),
-        Some(Err(why)) => {
+        Some(why) => {
             // apalis keeps polling a dead connection instead of ending: stop it ourselves so
             // that the supervisor reconnects once Redis is back.
             let _ = context.shutdown();
