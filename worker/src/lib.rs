@@ -23,6 +23,7 @@ use tokio::sync::watch;
 
 pub mod expiry;
 pub mod extract;
+pub mod liveness;
 pub mod posters;
 pub mod preview;
 pub mod sniff;
@@ -282,6 +283,9 @@ async fn consume(deps: &Deps, mut stop: watch::Receiver<bool>) -> Result<Ended, 
     let watched = conn.clone();
     let poster_conn = conn.clone();
     let poster_policy = policy.clone();
+    let (documents_alive, posters_alive) =
+        (liveness::Liveness::default(), liveness::Liveness::default());
+    let (documents_seen, posters_seen) = (documents_alive.clone(), posters_alive.clone());
     let monitor = Monitor::new()
         .register(move |_restarts| {
             WorkerBuilder::new(worker_name.clone())
@@ -289,6 +293,10 @@ async fn consume(deps: &Deps, mut stop: watch::Receiver<bool>) -> Result<Ended, 
                     RedisStorage::<VersionDocument>::new(conn.clone()).with_config(queue.clone()),
                 )
                 .data(factory_deps.clone())
+                .on_event({
+                    let seen = documents_seen.clone();
+                    move |ctx, ev| seen.observe(ctx, ev)
+                })
                 .concurrency(factory_deps.config.concurrency.max(1))
                 .retry(policy.clone())
                 .catch_panic()
@@ -301,6 +309,10 @@ async fn consume(deps: &Deps, mut stop: watch::Receiver<bool>) -> Result<Ended, 
                         .with_config(poster_queue.clone()),
                 )
                 .data(poster_deps.clone())
+                .on_event({
+                    let seen = posters_seen.clone();
+                    move |ctx, ev| seen.observe(ctx, ev)
+                })
                 .concurrency(poster_deps.config.poster_concurrency.max(1))
                 .retry(poster_policy.clone())
                 .catch_panic()
@@ -308,6 +320,12 @@ async fn consume(deps: &Deps, mut stop: watch::Receiver<bool>) -> Result<Ended, 
         })
         .shutdown_timeout(Duration::from_secs(30));
     let context = monitor.context();
+    // A healthy worker heartbeats every poll interval; five silent ones while idle is a stall.
+    let quiet = (config.poll_interval * 5).max(Duration::from_secs(2));
+    let watchers = [
+        tokio::spawn(documents_alive.watch("version_document", config.poll_interval, quiet)),
+        tokio::spawn(posters_alive.watch("process_poster", config.poll_interval, quiet)),
+    ];
     let running = monitor.run();
     tokio::pin!(running);
     deps.status.running();
@@ -316,6 +334,9 @@ async fn consume(deps: &Deps, mut stop: watch::Receiver<bool>) -> Result<Ended, 
         lost = redis_watchdog(watched) => Some(Err(lost)),
         _ = stop.wait_for(|s| *s) => None,
     };
+    for watcher in &watchers {
+        watcher.abort();
+    }
     match ended {
         Some(Ok(())) => Ok(Ended::Failed("the worker ended".into())),
         Some(Err(why)) => {

@@ -62,6 +62,7 @@ pub async fn run(deps: &Deps, job: ProcessPoster) -> anyhow::Result<()> {
         tracing::debug!(image_id = %job.image_id, "nothing to do");
         return Ok(());
     };
+    tracing::debug!(image_id = %job.image_id, attempt = claim.attempts, "processing");
     let max = deps.config.max_attempts;
     if claim.attempts > max {
         let reason = format!("processing did not finish after {max} attempts");

@@ -83,7 +83,7 @@ impl VariantFormat {
 }
 
 /// One encoded variant.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Variant {
     /// `thumb_webp`, `card_jpeg`, ...
     pub name: String,
@@ -91,6 +91,17 @@ pub struct Variant {
     pub width: u32,
     pub height: u32,
     pub bytes: Vec<u8>,
+}
+
+impl fmt::Debug for Variant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Variant")
+            .field("name", &self.name)
+            .field("width", &self.width)
+            .field("height", &self.height)
+            .field("bytes", &self.bytes.len())
+            .finish()
+    }
 }
 
 /// What the pipeline made of an original.
@@ -251,6 +262,10 @@ fn decode(bytes: &[u8], limits: &ImageLimits) -> Result<(DynamicImage, Orientati
     decoder_limits.max_alloc = Some(limits.max_alloc);
     reader.limits(decoder_limits);
     let mut decoder = reader.into_decoder().map_err(rejection)?;
+    // `from_decoder` does not count the output buffer against the limit: do it here.
+    if decoder.total_bytes() > limits.max_alloc {
+        return Err(Rejection::OverMemoryLimit);
+    }
     // A damaged EXIF block is no reason to refuse the picture: it is shown as stored.
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     let image = DynamicImage::from_decoder(decoder).map_err(rejection)?;
@@ -529,5 +544,18 @@ mod tests {
             render(&big, &tiny),
             Err(Rejection::TooLarge { .. })
         ));
+    }
+
+    #[test]
+    fn the_decoder_memory_limit_is_a_second_fence() {
+        let img = png(DynamicImage::ImageRgb8(RgbImage::new(1000, 1000)));
+        let limits = ImageLimits {
+            max_alloc: 1024 * 1024,
+            ..ImageLimits::default()
+        };
+        assert_eq!(
+            render(&img, &limits).unwrap_err(),
+            Rejection::OverMemoryLimit
+        );
     }
 }
