@@ -685,3 +685,36 @@ async fn back_to_back_jobs_never_stall_the_worker() {
         assert_eq!(done.status, "failed", "round {i}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_image_never_confirmed_expires_with_its_upload() {
+    let app = testkit::spawn_app().await;
+    let (admin, performance) = theatre_with_performance(&app).await;
+    let jpeg = jpeg_with_orientation(40, 30, 1);
+    let forgotten = uploaded_image(&app, &admin, performance, "poster", "image/jpeg", &jpeg).await;
+    let fresh = uploaded_image(&app, &admin, performance, "poster", "image/jpeg", &jpeg).await;
+    let db = app.db().await;
+    for (image, expired) in [(forgotten, "1 hour"), (fresh, "-1 hour")] {
+        db.execute(
+            "UPDATE performance_images SET status = 'pending',
+                 upload_expires_at = now() - $2::text::interval WHERE id = $1",
+            &[&image, &expired],
+        )
+        .await
+        .unwrap();
+    }
+    let expired = worker::expiry::expire_pending(&deps(&app), Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!(expired.images, 1);
+    let gone_row = row(&app, forgotten).await;
+    assert_eq!(gone_row.status, "failed");
+    assert!(gone_row.failure_reason.unwrap().contains("never confirmed"));
+    let upload = shared::keys::performance_image_original(admin.theater_id, performance, forgotten);
+    assert!(app.storage.head(&upload).await.unwrap().is_none());
+    assert_eq!(
+        row(&app, fresh).await.status,
+        "pending",
+        "its link is still valid"
+    );
+}
