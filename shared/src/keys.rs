@@ -44,7 +44,7 @@ pub const AREAS: &[(&str, &[Area])] = &[
     ("documents", &[Area::Documents]),
     ("performances", &[Area::Performances]),
     ("schedule", &[]),
-    ("worker", &[Area::Documents]),
+    ("worker", &[Area::Documents, Area::Performances]),
 ];
 
 fn area(theater_id: Uuid, area: Area) -> String {
