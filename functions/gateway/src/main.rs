@@ -30,6 +30,13 @@ async fn run() -> anyhow::Result<()> {
         println!("    email:    {email}");
         println!("    password: {password}");
         println!("  (also saved in the data directory as demo-login.txt)");
+        if let Some(seeded) = &gateway.demo_seed {
+            println!(
+                "  It has {} items, {} documents, {} productions and {} more accounts",
+                seeded.items, seeded.documents, seeded.performances, seeded.users
+            );
+            println!("  (technical director, props head, stage manager, ...: see that file).");
+        }
     }
     if gateway.worker.is_some() {
         println!("  Worker:     running in this process");
