@@ -1063,7 +1063,8 @@ pub async fn inventory(
                 ])
             )
         });
-        let home = loc(*rng.pick(kind.homes))?;
+        let home_code: &str = rng.pick::<&str>(kind.homes);
+        let home = loc(home_code)?;
         let actor = *rng.pick(&people.actors);
         let mut condition = *rng.pick(&["new", "good", "good", "good", "fair", "fair", "poor"]);
 
@@ -1148,7 +1149,8 @@ pub async fn inventory(
                     created_at,
                 ),
                 "transfer" => {
-                    let to = loc(*rng.pick(kind.homes))?;
+                    let to_code: &str = rng.pick::<&str>(kind.homes);
+                    let to = loc(to_code)?;
                     let to = if Some(to) != state.location {
                         to
                     } else if state.location == Some(stage) {
