@@ -4,10 +4,10 @@
 #
 #   bench/inventory_list.sh            # BENCH_ITEMS=10000 BENCH_REQUESTS=300 by default
 #
-# It builds the release gateway, starts it on its own database (dropped and re-created), seeds
-# the items with one SQL statement, then times sequential requests over one keep-alive
-# connection for several list queries and prints p50/p95/p99 per query. Figures are recorded in
-# bench/RESULTS.md.
+# It builds the release gateway, starts it on its own database (dropped and re-created), adds the
+# items to the demo theatre (on top of its own 300) with the demo's generator (`--example seed`,
+# shared::seed), then times sequential requests over one keep-alive connection for several list
+# queries and prints p50/p95/p99 per query. Figures are recorded in bench/RESULTS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,7 +17,7 @@ ITEMS=${BENCH_ITEMS:-10000}
 REQUESTS=${BENCH_REQUESTS:-300}
 PG=${BENCH_PG:-postgres://postgres@127.0.0.1:5432}
 
-cargo build --release -p theatre-gateway
+cargo build --release -p theatre-gateway --bin gateway --example seed
 psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
 
 DATA=$(mktemp -d)
@@ -33,26 +33,9 @@ done
 EMAIL=$(sed -n 's/^email: //p' "$DATA/demo-login.txt")
 PASSWORD=$(sed -n 's/^password: //p' "$DATA/demo-login.txt")
 
-psql "$PG/$DB" -q -v ON_ERROR_STOP=1 -v items="$ITEMS" <<'SQL'
-WITH t AS (SELECT id FROM theaters LIMIT 1),
-     cats AS (SELECT array_agg(id ORDER BY code) AS ids FROM inventory_categories
-              WHERE theater_id = (SELECT id FROM t)),
-     locs AS (SELECT array_agg(id ORDER BY code) AS ids FROM inventory_locations
-              WHERE theater_id = (SELECT id FROM t))
-INSERT INTO inventory_items (id, theater_id, inventory_number, name, description, category_id,
-                             location_id, status, condition, quantity, tags, current_value)
-SELECT gen_random_uuid(), t.id, 'BENCH-' || lpad(g::text, 6, '0'),
-       (ARRAY['Канделябр', 'Стул', 'Плащ', 'Шпага', 'Бокал', 'Прожектор', 'Микрофон', 'Ширма'])[1 + g % 8]
-           || ' №' || g,
-       'Описание предмета ' || g,
-       cats.ids[1 + g % array_length(cats.ids, 1)],
-       locs.ids[1 + g % array_length(locs.ids, 1)],
-       (ARRAY['in_stock', 'in_stock', 'in_stock', 'reserved', 'in_repair'])[1 + g % 5],
-       (ARRAY['new', 'good', 'fair', 'poor'])[1 + g % 4],
-       1 + g % 3, ARRAY['тег' || (g % 50)], (g % 1000)::numeric
-FROM generate_series(1, :items) AS g, t, cats, locs;
-ANALYZE inventory_items;
-SQL
+# The same generator as the demo theatre (shared::seed): items across the category and location
+# trees with numbers from the theatre's counter, tags, attributes and movement histories.
+target/release/examples/seed --database-url "$PG/$DB" --items "$ITEMS"
 
 python3 - "$PORT" "$EMAIL" "$PASSWORD" "$REQUESTS" "$ITEMS" <<'PY'
 import http.client, json, statistics, sys, time, urllib.parse
@@ -75,6 +58,7 @@ status, data = call("GET", "/api/v1/inventory/categories?limit=200", token=token
 cats = {c["code"]: c["id"] for c in json.loads(data)["items"]}
 status, data = call("GET", "/api/v1/inventory/items?limit=50&sort=name", token=token)
 page = json.loads(data)
+number = page["items"][7]["inventory_number"]
 # A cursor 40 pages deep.
 cursor = page["next_cursor"]
 for _ in range(40):
@@ -86,10 +70,10 @@ queries = {
     "limit 200": "/api/v1/inventory/items?limit=200",
     "page 41 by cursor": "/api/v1/inventory/items?limit=50&sort=name&cursor=" + cursor,
     "q=" + "канделябр": "/api/v1/inventory/items?limit=50&q=" + urllib.parse.quote("канделябр"),
-    "q=BENCH-0099 (number)": "/api/v1/inventory/items?limit=50&q=BENCH-0099",
+    "q=" + number[:-1] + " (number)": "/api/v1/inventory/items?limit=50&q=" + number[:-1],
     "category with descendants": "/api/v1/inventory/items?limit=50&category_id=" + cats["props"],
     "status=in_repair, sort -created_at": "/api/v1/inventory/items?limit=50&status=in_repair&sort=-created_at",
-    "tag": "/api/v1/inventory/items?limit=50&tag=" + urllib.parse.quote("тег7"),
+    "tag": "/api/v1/inventory/items?limit=50&tag=" + urllib.parse.quote("хрупкое"),
 }
 print(f"{items} items, {requests} sequential requests per query, one keep-alive connection")
 print(f"{'query':40} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'mean ms':>8}")

@@ -31,7 +31,7 @@ head -c $((SIZE_MIB * 1024 * 1024 - 24)) /dev/urandom >> "$FILE"
 SIZE=$(stat -c %s "$FILE")
 
 API=http://127.0.0.1:$PORT/api/v1
-PW=$(awk '/password/ {print $2}' "$WORK/data/demo-login.txt")
+PW=$(awk '/^password:/ {print $2}' "$WORK/data/demo-login.txt")
 T=$(curl -sf "$API/auth/login" -H 'content-type: application/json' \
   -d "{\"email\":\"admin@demo.theatre\",\"password\":\"$PW\"}" | jq -r .access_token)
 CAT=$(curl -sf "$API/documents/categories" -H "authorization: Bearer $T" | jq -r '.items[]|select(.code=="creative").id')

@@ -26,6 +26,8 @@ pub mod rate_limit;
 pub mod redis;
 pub mod runner;
 #[cfg(feature = "storage")]
+pub mod seed;
+#[cfg(feature = "storage")]
 pub mod storage;
 pub mod telemetry;
 pub mod text;

@@ -310,6 +310,18 @@ pub async fn create_demo_theater(
     email: &str,
     password: &str,
 ) -> anyhow::Result<bool> {
+    create_demo_theater_with(state, theater_name, email, password, async |_, _, _| Ok(())).await
+}
+
+/// Like [`create_demo_theater`], and `seed(tx, theater_id, admin_id)` fills the new theatre in
+/// the same transaction: a failed seed leaves no half-made demo, and the next start tries again.
+pub async fn create_demo_theater_with(
+    state: &AuthState,
+    theater_name: &str,
+    email: &str,
+    password: &str,
+    seed: impl AsyncFnOnce(&deadpool_postgres::Transaction<'_>, Uuid, Uuid) -> anyhow::Result<()>,
+) -> anyhow::Result<bool> {
     let email = Email::parse(email).map_err(|e| anyhow::anyhow!("demo email {e}"))?;
     let password = Password::parse(password).map_err(|e| anyhow::anyhow!("demo password {e}"))?;
     let hash = password::hash(password)
@@ -327,9 +339,11 @@ pub async fn create_demo_theater(
     if existing > 0 {
         return Ok(false);
     }
-    insert_theater_with_admin(&tx, theater_name, &email, &hash, "Демо", "Администратор")
-        .await
-        .map_err(|e| anyhow::anyhow!("creating the demo theatre: {e}"))?;
+    let (theater_id, admin_id) =
+        insert_theater_with_admin(&tx, theater_name, &email, &hash, "Демо", "Администратор")
+            .await
+            .map_err(|e| anyhow::anyhow!("creating the demo theatre: {e}"))?;
+    seed(&tx, theater_id, admin_id).await?;
     tx.commit().await?;
     Ok(true)
 }

@@ -80,6 +80,8 @@ pub struct Gateway {
     pub s3_endpoint: String,
     /// Set on the first start: the demo login.
     pub demo_login: Option<(String, String)>,
+    /// Set on the first start: what the demo theatre was seeded with.
+    pub demo_seed: Option<shared::seed::Summary>,
     pub auth: auth::AuthState,
     /// Keeps the embedded store running.
     pub embedded_s3: Option<embedded_s3::EmbeddedS3>,
@@ -152,10 +154,12 @@ pub async fn build(config: GatewayConfig) -> anyhow::Result<Gateway> {
         limits: config.limits,
     })?;
 
-    let demo_login = if config.create_demo {
-        create_demo(&auth_state, &config.data_dir).await?
-    } else {
-        None
+    let (demo_login, demo_seed) = match config.create_demo {
+        true => create_demo(&auth_state, &storage, &config.data_dir)
+            .await?
+            .map(|(login, seeded)| (Some(login), Some(seeded)))
+            .unwrap_or_default(),
+        false => (None, None),
     };
 
     let inventory_state = inventory::InventoryState {
@@ -186,6 +190,7 @@ pub async fn build(config: GatewayConfig) -> anyhow::Result<Gateway> {
         storage,
         s3_endpoint,
         demo_login,
+        demo_seed,
         auth: auth_state,
         embedded_s3,
         worker,
@@ -247,18 +252,86 @@ fn router(
     shared::http::with_function_defaults(api, &auth_state.ctx, common).merge(docs)
 }
 
+/// The demo theatre of the first start: its admin, the staff of [`shared::seed::DEMO_USERS`]
+/// and the data of [`shared::seed::demo_theater`], in one transaction; the logins go to
+/// `DATA_DIR/demo-login.txt` (the admin's as `email:`/`password:` lines, the staff's as
+/// `user: EMAIL PASSWORD ROLE` lines).
 async fn create_demo(
     auth_state: &auth::AuthState,
+    storage: &Storage,
     data_dir: &std::path::Path,
-) -> anyhow::Result<Option<(String, String)>> {
+) -> anyhow::Result<Option<((String, String), shared::seed::Summary)>> {
+    // Hashing the staff's passwords is slow on purpose: skip it on every later start.
+    let any: bool = auth_state
+        .ctx
+        .db
+        .get()
+        .await?
+        .query_one("SELECT EXISTS (SELECT 1 FROM theaters)", &[])
+        .await?
+        .get(0);
+    if any {
+        return Ok(None);
+    }
+    let started = std::time::Instant::now();
     let email = "admin@demo.theatre".to_string();
     let password = keys::random_token(12);
-    if auth::sessions::create_demo_theater(auth_state, "Демо-театр", &email, &password).await?
-    {
-        let path = data_dir.join("demo-login.txt");
-        shared::dev_keys::write_private(&path, &format!("email: {email}\npassword: {password}\n"))?;
-        Ok(Some((email, password)))
-    } else {
-        Ok(None)
+    let mut staff = Vec::new();
+    for user in shared::seed::DEMO_USERS {
+        let secret = keys::random_token(12);
+        let parsed = auth::domain::Password::parse(&secret)
+            .map_err(|e| anyhow::anyhow!("demo password {e}"))?;
+        let hash = auth::password::hash(parsed)
+            .await
+            .map_err(|e| anyhow::anyhow!("hashing a demo password: {e}"))?;
+        staff.push((*user, secret, hash));
     }
+    let hashed: Vec<(shared::seed::DemoUser, String)> = staff
+        .iter()
+        .map(|(user, _, hash)| (*user, hash.clone()))
+        .collect();
+    let mut summary = None;
+    let created = auth::sessions::create_demo_theater_with(
+        auth_state,
+        "Демо-театр",
+        &email,
+        &password,
+        async |tx, theater_id, admin_id| {
+            summary = Some(
+                shared::seed::demo_theater(
+                    tx,
+                    storage,
+                    theater_id,
+                    admin_id,
+                    &hashed,
+                    shared::seed::Size::DEMO,
+                )
+                .await
+                .context("seeding the demo theatre")?,
+            );
+            Ok(())
+        },
+    )
+    .await?;
+    let Some(summary) = summary.filter(|_| created) else {
+        return Ok(None);
+    };
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        ?summary,
+        "demo theatre seeded"
+    );
+    let mut file = format!(
+        "email: {email}\npassword: {password}\n\n\
+         # More demo accounts, one per line: user: EMAIL SECRET ROLE (position)\n"
+    );
+    for (user, secret, _) in &staff {
+        file.push_str(&format!(
+            "user: {} {secret} {} ({})\n",
+            user.email, user.role, user.position
+        ));
+    }
+    let path = data_dir.join("demo-login.txt");
+    shared::dev_keys::write_private(&path, &file)?;
+    Ok(Some(((email, password), summary)))
 }

@@ -41,6 +41,15 @@ async fn run() -> anyhow::Result<()> {
             "  (saved, readable only by you, in {})",
             login_file.display()
         ));
+        if let Some(seeded) = &gateway.demo_seed {
+            banner.push(format!(
+                "  It has {} items, {} documents, {} productions and {} more accounts",
+                seeded.items, seeded.documents, seeded.performances, seeded.users
+            ));
+            banner.push(
+                "  (technical director, props head, stage manager, ...: see that file)".to_string(),
+            );
+        }
     } else if login_file.exists() {
         banner.push(format!("  Demo sign-in: {}", login_file.display()));
     }
