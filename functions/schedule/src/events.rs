@@ -460,9 +460,9 @@ async fn insert_event(
             let series = Uuid::now_v7();
             let at: Vec<DateTime<Utc>> = exdates
                 .iter()
-                .filter_map(|x| match x {
-                    Exdate::At(t) => Some(*t),
-                    Exdate::On(d) => Some(crate::domain::local_midnight(tz, *d)),
+                .map(|x| match x {
+                    Exdate::At(t) => *t,
+                    Exdate::On(d) => crate::domain::local_midnight(tz, *d),
                 })
                 .collect();
             tx.execute(

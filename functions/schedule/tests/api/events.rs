@@ -72,7 +72,7 @@ async fn a_clash_lists_the_conflicting_event_touching_is_fine_and_buffers_count(
     )
     .await;
     assert_eq!(clash.status, StatusCode::CONFLICT);
-    assert_eq!(conflict_ids(&clash), [first.clone()]);
+    assert_eq!(conflict_ids(&clash), std::slice::from_ref(&first));
     assert_eq!(clash.body["conflicts"][0]["title"], "Репетиция");
     assert_eq!(
         clash.body["conflicts"][0]["starts_at"],

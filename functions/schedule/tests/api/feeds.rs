@@ -18,9 +18,12 @@ async fn fetch(app: &TestApp, path: &str) -> (StatusCode, String, Option<String>
     (status, r.text().await.unwrap(), ct)
 }
 
+/// A property's value and parameters.
+type Prop = (String, Vec<(String, Vec<String>)>);
+
 /// The VEVENTs of an iCalendar text, read by the independent `ical` parser: per event, its
 /// properties by name (value and parameters).
-fn parse(text: &str) -> Vec<HashMap<String, (String, Vec<(String, Vec<String>)>)>> {
+fn parse(text: &str) -> Vec<HashMap<String, Prop>> {
     let mut calendars = ical::IcalParser::new(BufReader::new(text.as_bytes()));
     let calendar = calendars.next().expect("one calendar").expect("parses");
     assert!(calendars.next().is_none());
@@ -247,4 +250,35 @@ async fn personal_and_performance_feeds_and_the_size_of_five_hundred_events() {
     )
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[test]
+fn the_feeds_are_documented_with_their_id_and_token_and_no_bearer() {
+    let doc = serde_json::to_value(schedule::openapi()).unwrap();
+    for path in [
+        "/api/v1/schedule/calendar/venues/{id}.ics",
+        "/api/v1/schedule/calendar/performances/{id}.ics",
+        "/api/v1/schedule/calendar/me.ics",
+    ] {
+        let op = &doc["paths"][path]["get"];
+        assert!(op.is_object(), "{path} documented");
+        assert!(op["security"].is_null(), "{path}: no bearer");
+        let names: Vec<&str> = op["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        assert!(names.contains(&"token"), "{path}: {names:?}");
+        assert_eq!(
+            names.contains(&"id"),
+            path.contains("{id}"),
+            "{path}: {names:?}"
+        );
+        assert!(!names.contains(&"file"), "{path}: {names:?}");
+        assert!(
+            op["responses"]["200"]["content"]["text/calendar"].is_object(),
+            "{path}"
+        );
+    }
 }
