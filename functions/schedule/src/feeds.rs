@@ -308,10 +308,6 @@ async fn feed(state: &ScheduleState, owner: FeedOwner, scope: Scope) -> ApiResul
 pub fn render(name: &str, tz: chrono_tz::Tz, events: &[(EventView, String)]) -> String {
     let mut calendar = Calendar::new();
     calendar.name(name).timezone(tz.name());
-    calendar.append_property(icalendar::Property::new(
-        "PRODID",
-        "-//Theatre Management System//Schedule//RU",
-    ));
     for (e, venue) in events {
         let mut event = icalendar::Event::new();
         event
