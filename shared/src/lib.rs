@@ -24,6 +24,7 @@ pub mod patch;
 pub mod permissions;
 pub mod rate_limit;
 pub mod redis;
+pub mod reservations;
 pub mod runner;
 #[cfg(feature = "storage")]
 pub mod seed;

@@ -213,6 +213,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .1;
     doc.merge(health);
     doc.merge(documents::openapi());
+    doc.merge(schedule::openapi());
     // Last, after every function is merged: a new function's operations are finished too.
     shared::openapi::finish(&mut doc);
     doc
@@ -229,6 +230,9 @@ fn router(
         .merge(auth::router(auth_state.clone()))
         .merge(inventory::router(inventory_state))
         .merge(documents::router(documents_state.clone()))
+        .merge(schedule::router(schedule::ScheduleState::new(
+            auth_state.ctx.clone(),
+        )))
         // Every merged function's undeclared query parameters are a 400 (idempotent for the
         // functions that already guard their own Router).
         .layer(axum::middleware::from_fn_with_state(

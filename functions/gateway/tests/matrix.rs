@@ -50,6 +50,13 @@ enum Res {
     Photo,
     Document,
     Version,
+    Venue,
+    Event,
+    Participant,
+    Reservation,
+    Unavailability,
+    CalendarToken,
+    Performance,
 }
 
 /// Path prefix → the resource each of its path parameters names. The longest matching prefix
@@ -70,6 +77,35 @@ const ROWS: &[(&str, &[(&str, Res)])] = &[
     (
         "/api/v1/documents/{id}",
         &[("id", Res::Document), ("version_id", Res::Version)],
+    ),
+    ("/api/v1/schedule/venues/{id}", &[("id", Res::Venue)]),
+    (
+        "/api/v1/schedule/events/{id}",
+        &[
+            ("id", Res::Event),
+            ("participant_id", Res::Participant),
+            ("reservation_id", Res::Reservation),
+        ],
+    ),
+    (
+        "/api/v1/schedule/items/{item_id}",
+        &[("item_id", Res::Item)],
+    ),
+    (
+        "/api/v1/schedule/unavailability/{id}",
+        &[("id", Res::Unavailability)],
+    ),
+    (
+        "/api/v1/schedule/calendar/tokens/{id}",
+        &[("id", Res::CalendarToken)],
+    ),
+    (
+        "/api/v1/schedule/calendar/venues/{id}",
+        &[("id", Res::Venue)],
+    ),
+    (
+        "/api/v1/schedule/calendar/performances/{id}",
+        &[("id", Res::Performance)],
     ),
 ];
 
@@ -98,6 +134,19 @@ fn body_override(method: &str, path: &str, ids: &HashMap<Res, Uuid>) -> Option<V
             json!({"ids": [ids[&Res::Item]], "action": "add_tags", "tags": ["x"]})
         }
         ("post", "/api/v1/inventory/items/labels") => json!({"ids": [ids[&Res::Item]]}),
+        ("post", "/api/v1/schedule/events/{id}/reservations") => {
+            json!({"item_id": ids[&Res::Item], "quantity": 1})
+        }
+        ("post", "/api/v1/schedule/events/{id}/participants") => {
+            json!({"user_id": ids[&Res::User]})
+        }
+        ("post", "/api/v1/schedule/events" | "/api/v1/schedule/events/check") => {
+            json!({"kind": "meeting", "title": "Матрица", "venue_id": ids[&Res::Venue],
+                   "starts_at": "2031-01-01T10:00:00Z", "ends_at": "2031-01-01T11:00:00Z"})
+        }
+        ("post", "/api/v1/schedule/unavailability") => {
+            json!({"starts_at": "2031-01-01T10:00:00Z", "ends_at": "2031-01-01T11:00:00Z"})
+        }
         _ => return None,
     })
 }
@@ -105,6 +154,7 @@ fn body_override(method: &str, path: &str, ids: &HashMap<Res, Uuid>) -> Option<V
 struct Api {
     http: reqwest::Client,
     url: String,
+    db: tokio_postgres::Client,
 }
 
 enum Body {
@@ -275,6 +325,7 @@ async fn seed(api: &Api, a: &Theatre) -> (HashMap<Res, Uuid>, String) {
         Res::Version,
         version["version_id"].as_str().unwrap().parse().unwrap(),
     );
+    seed_schedule(api, a, &mut ids).await;
     let login = api
         .ok(
             "post",
@@ -284,6 +335,83 @@ async fn seed(api: &Api, a: &Theatre) -> (HashMap<Res, Uuid>, String) {
         )
         .await;
     (ids, login["access_token"].as_str().unwrap().into())
+}
+
+/// A venue, an event with a participant and a reservation, an unavailability record, a feed
+/// token and a performance (written straight into the V6 table: the performances function
+/// is not mounted yet).
+async fn seed_schedule(api: &Api, a: &Theatre, ids: &mut HashMap<Res, Uuid>) {
+    let t = Some(a.token.as_str());
+    let venue = api
+        .ok(
+            "post",
+            "/api/v1/schedule/venues",
+            t,
+            json!({"code": "mx-hall", "name": "Матрица", "kind": "other"}),
+        )
+        .await;
+    ids.insert(Res::Venue, id(&venue));
+    let event = api
+        .ok(
+            "post",
+            "/api/v1/schedule/events",
+            t,
+            json!({"kind": "meeting", "title": "Матрица", "venue_id": id(&venue),
+                   "starts_at": "2030-01-01T10:00:00Z", "ends_at": "2030-01-01T11:00:00Z",
+                   "items": [{"item_id": ids[&Res::Item], "quantity": 1}]}),
+        )
+        .await;
+    let event_id = id(&event);
+    ids.insert(Res::Event, event_id);
+    let reservations = api
+        .ok(
+            "get",
+            &format!("/api/v1/schedule/events/{event_id}/reservations"),
+            t,
+            Value::Null,
+        )
+        .await;
+    ids.insert(Res::Reservation, id(&reservations["items"][0]));
+    let participant = api
+        .ok(
+            "post",
+            &format!("/api/v1/schedule/events/{event_id}/participants"),
+            t,
+            json!({"user_id": ids[&Res::User]}),
+        )
+        .await;
+    ids.insert(Res::Participant, id(&participant));
+    let off = api
+        .ok(
+            "post",
+            "/api/v1/schedule/unavailability",
+            t,
+            json!({"starts_at": "2030-01-02T10:00:00Z", "ends_at": "2030-01-02T11:00:00Z"}),
+        )
+        .await;
+    ids.insert(Res::Unavailability, id(&off));
+    let token = api
+        .ok("post", "/api/v1/schedule/calendar/tokens", t, json!({}))
+        .await;
+    ids.insert(Res::CalendarToken, id(&token));
+    let theater: Uuid = api
+        .db
+        .query_one(
+            "SELECT theater_id FROM venues WHERE id = $1",
+            &[&id(&venue)],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let performance = Uuid::now_v7();
+    api.db
+        .execute(
+            "INSERT INTO performances (id, theater_id, title) VALUES ($1, $2, 'Матрица')",
+            &[&performance, &theater],
+        )
+        .await
+        .unwrap();
+    ids.insert(Res::Performance, performance);
 }
 
 /// `path` with its parameters replaced by `ids`, or `None` when no row covers it.
@@ -398,12 +526,18 @@ async fn another_theatres_ids_are_404_and_a_role_without_the_permission_is_403_e
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(shared::runner::serve(listener, gw.router));
+    let (db, connection) =
+        tokio_postgres::connect(&testkit::database_url(&name), tokio_postgres::NoTls)
+            .await
+            .unwrap();
+    tokio::spawn(connection);
     let api = Api {
         http: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap(),
         url,
+        db,
     };
     let doc = serde_json::to_value(gateway::openapi()).unwrap();
     let operations = shared::openapi::operations(&gateway::openapi());
