@@ -73,3 +73,44 @@ pub async fn section_edit(
         "performance:edit (or membership of the section's department)".into(),
     ))
 }
+
+/// A 422 on `field` unless `user_id` is a user of `theater_id`.
+pub async fn require_user(
+    client: &impl GenericClient,
+    theater_id: Uuid,
+    user_id: Uuid,
+    field: &str,
+) -> ApiResult<()> {
+    let found = client
+        .query_opt(
+            "SELECT 1 FROM users WHERE theater_id = $1 AND id = $2",
+            &[&theater_id, &user_id],
+        )
+        .await?;
+    match found {
+        Some(_) => Ok(()),
+        None => Err(ApiError::invalid(field, "no such user in this theatre")),
+    }
+}
+
+/// A 422 on `field` unless `department_id` is a live department of `theater_id`.
+pub async fn require_department(
+    client: &impl GenericClient,
+    theater_id: Uuid,
+    department_id: Uuid,
+    field: &str,
+) -> ApiResult<()> {
+    let found = client
+        .query_opt(
+            "SELECT 1 FROM departments WHERE theater_id = $1 AND id = $2 AND deleted_at IS NULL",
+            &[&theater_id, &department_id],
+        )
+        .await?;
+    match found {
+        Some(_) => Ok(()),
+        None => Err(ApiError::invalid(
+            field,
+            "no such department in this theatre",
+        )),
+    }
+}

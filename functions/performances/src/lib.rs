@@ -18,9 +18,13 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
 pub mod access;
+pub mod cast;
 pub mod domain;
 pub mod images;
+pub mod kit;
 pub mod performances;
+pub mod scenes;
+pub mod sections;
 
 /// Limits of poster and photo uploads and of the links handed out.
 #[derive(Clone, Debug)]
@@ -101,7 +105,12 @@ impl PerformancesState {
 #[openapi(
     info(title = "Theatre Management System — performances", version = "1"),
     modifiers(&BearerAuth),
-    components(schemas(domain::PerformanceStatus, domain::ImageStatus, domain::ImageKind)),
+    components(schemas(
+        domain::PerformanceStatus,
+        domain::ImageStatus,
+        domain::ImageKind,
+        domain::CastKind
+    )),
     tags(
         (name = "performances", description = "Productions: cards, statuses, repertoire, posters and photos"),
     )
@@ -112,7 +121,11 @@ struct ApiDoc;
 pub fn api() -> OpenApiRouter<PerformancesState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(performances::routes())
+        .merge(sections::routes())
+        .merge(kit::routes())
         .merge(images::routes())
+        .merge(cast::routes())
+        .merge(scenes::routes())
 }
 
 /// The OpenAPI document of this function.

@@ -148,10 +148,10 @@ async fn with_poster(
     theater_id: Uuid,
     view: PerformanceView,
 ) -> ApiResult<PerformanceView> {
-    Ok(with_posters(state, client, theater_id, vec![view])
+    with_posters(state, client, theater_id, vec![view])
         .await?
         .pop()
-        .ok_or(ApiError::NotFound)?)
+        .ok_or(ApiError::NotFound)
 }
 
 /// Filters of the performance list.
