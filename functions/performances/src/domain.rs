@@ -11,6 +11,9 @@ macro_rules! vocabulary {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+        // utoipa reads `rename_all` (the variants' snake_case names are the wire forms); serde
+        // takes each variant's own text.
+        #[serde(rename_all = "snake_case")]
         pub enum $name { $(#[serde(rename = $text)] $variant),+ }
 
         impl $name {
@@ -88,14 +91,46 @@ impl PerformanceStatus {
     }
 }
 
-vocabulary! {
-    /// The age rating shown on a poster (Russian law: 0+, 6+, 12+, 16+, 18+).
-    AgeRating {
-        Zero => "0+",
-        Six => "6+",
-        Twelve => "12+",
-        Sixteen => "16+",
-        Eighteen => "18+",
+/// The age rating shown on a poster (Russian law: 0+, 6+, 12+, 16+, 18+). Written out, not
+/// through `vocabulary!`: its wire forms are not the variants' names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+pub enum AgeRating {
+    #[serde(rename = "0+")]
+    Zero,
+    #[serde(rename = "6+")]
+    Six,
+    #[serde(rename = "12+")]
+    Twelve,
+    #[serde(rename = "16+")]
+    Sixteen,
+    #[serde(rename = "18+")]
+    Eighteen,
+}
+
+impl AgeRating {
+    const TEXTS: [(AgeRating, &'static str); 5] = [
+        (AgeRating::Zero, "0+"),
+        (AgeRating::Six, "6+"),
+        (AgeRating::Twelve, "12+"),
+        (AgeRating::Sixteen, "16+"),
+        (AgeRating::Eighteen, "18+"),
+    ];
+
+    /// The wire and database form.
+    pub fn as_str(self) -> &'static str {
+        Self::TEXTS
+            .iter()
+            .find(|(a, _)| *a == self)
+            .map_or("0+", |(_, t)| t)
+    }
+
+    /// Parses the wire (or database) form.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        Self::TEXTS
+            .iter()
+            .find(|(_, t)| *t == s.trim())
+            .map(|(a, _)| *a)
+            .ok_or_else(|| format!("unknown value {s:?}; expected one of: 0+, 6+, 12+, 16+, 18+"))
     }
 }
 
@@ -293,6 +328,27 @@ mod tests {
             Some("costume")
         );
         assert_eq!(standard_section("other").unwrap().department, None);
+    }
+
+    #[test]
+    fn wire_forms_are_the_vocabulary_texts() {
+        assert_eq!(
+            serde_json::to_value(S::InRepertoire).unwrap(),
+            "in_repertoire"
+        );
+        assert_eq!(serde_json::to_value(AgeRating::Twelve).unwrap(), "12+");
+        assert_eq!(AgeRating::parse("16+").unwrap(), AgeRating::Sixteen);
+        let schema =
+            serde_json::to_value(<PerformanceStatus as utoipa::PartialSchema>::schema()).unwrap();
+        assert_eq!(
+            schema["enum"],
+            serde_json::json!(["preparation", "in_repertoire", "paused", "archived"])
+        );
+        let schema = serde_json::to_value(<AgeRating as utoipa::PartialSchema>::schema()).unwrap();
+        assert_eq!(
+            schema["enum"],
+            serde_json::json!(["0+", "6+", "12+", "16+", "18+"])
+        );
     }
 
     #[test]
