@@ -61,7 +61,26 @@ ensure_redis() {
   return 1
 }
 
+# A URL that names a host other than this machine's loopback: that service is someone else's
+# to run, so it is neither installed nor started here.
+is_remote_url() {
+  local host
+  host=$(printf '%s' "$1" | sed -E 's#^[a-z+]+://([^@/]*@)?(\[[^]]*\]|[^:/?]*).*#\2#')
+  case "$host" in
+    ""|127.0.0.1|localhost|"[::1]") return 1 ;;
+    *) return 0 ;;
+  esac
+}
+
 ensure_services() {
-  ensure_postgres
-  ensure_redis
+  if [ -n "${DATABASE_URL:-}" ] && is_remote_url "$DATABASE_URL"; then
+    echo "PostgreSQL: using DATABASE_URL (not managed here)"
+  else
+    ensure_postgres
+  fi
+  if [ -n "${REDIS_URL:-}" ] && is_remote_url "$REDIS_URL"; then
+    echo "Redis: using REDIS_URL (not managed here)"
+  else
+    ensure_redis
+  fi
 }

@@ -68,7 +68,9 @@ impl TokenVerifier {
             .map_err(|e| {
                 use jsonwebtoken::errors::ErrorKind;
                 let why = match e.kind() {
-                    ErrorKind::ExpiredSignature => "the access token has expired",
+                    ErrorKind::ExpiredSignature => {
+                        "the access token has expired; get a new one with POST /api/v1/auth/refresh"
+                    }
                     _ => "the access token is invalid",
                 };
                 ApiError::Unauthorized(why.into())
@@ -311,7 +313,7 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let ctx = AppContext::from_ref(state);
         let token = bearer_token(parts)
-            .ok_or_else(|| ApiError::Unauthorized("a bearer access token is required".into()))?;
+            .ok_or_else(|| ApiError::Unauthorized(crate::error::NO_CREDENTIALS.into()))?;
         authenticate(&ctx, token).await
     }
 }

@@ -47,7 +47,7 @@ impl EmbeddedS3 {
                     continue;
                 };
                 let conn = http
-                    .serve_connection(TokioIo::new(socket), service.clone())
+                    .serve_connection(TokioIo::new(socket), logged(service.clone()))
                     .into_owned();
                 tokio::spawn(async move {
                     let _ = conn.await;
@@ -69,6 +69,41 @@ impl EmbeddedS3 {
             credentials: Some((ACCESS_KEY.into(), SECRET_KEY.into())),
         }
     }
+}
+
+/// The store's answers logged by who is at fault: a refused request (a wrong signature, a
+/// content type the presigned URL did not allow) is the client's mistake, logged once at WARN;
+/// only a 5xx is an ERROR. s3s itself logs every refusal as ERROR, so its target is silenced
+/// in the default filter (`s3s=off`, see `telemetry`).
+fn logged(
+    service: s3s::service::S3Service,
+) -> impl hyper::service::Service<
+    hyper::Request<hyper::body::Incoming>,
+    Response = s3s::HttpResponse,
+    Error = s3s::HttpError,
+    Future = impl Future<Output = Result<s3s::HttpResponse, s3s::HttpError>> + Send,
+> + Clone {
+    hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+        let service = service.clone();
+        let method = req.method().clone();
+        let path = req.uri().path().to_string();
+        async move {
+            let answer = hyper::service::Service::call(&service, req).await;
+            match &answer {
+                Ok(r) if r.status().is_server_error() => {
+                    tracing::error!(%method, %path, status = r.status().as_u16(), "the embedded S3 store failed a request");
+                }
+                Ok(r) if r.status().is_client_error() && r.status() != 404 => {
+                    tracing::warn!(%method, %path, status = r.status().as_u16(), "the embedded S3 store refused a request");
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::error!(%method, %path, error = ?e, "the embedded S3 store failed a request")
+                }
+            }
+            answer
+        }
+    })
 }
 
 impl Drop for EmbeddedS3 {

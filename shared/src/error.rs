@@ -151,16 +151,25 @@ pub fn problem_response(
     response
 }
 
+/// The 401 detail of a request that carried no access token at all.
+pub const NO_CREDENTIALS: &str = "a bearer access token is required";
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         let mut response = match self {
             Self::BadRequest(detail) => problem_response(status, "bad-request", Some(detail), None),
             Self::Unauthorized(detail) => {
+                // RFC 6750 §3.1: a request that sent no credentials gets no error code.
+                let challenge = if detail == NO_CREDENTIALS {
+                    r#"Bearer realm="theatre""#
+                } else {
+                    r#"Bearer realm="theatre", error="invalid_token""#
+                };
                 let mut r = problem_response(status, "unauthorized", Some(detail), None);
                 r.headers_mut().insert(
                     header::WWW_AUTHENTICATE,
-                    HeaderValue::from_static(r#"Bearer realm="theatre", error="invalid_token""#),
+                    HeaderValue::from_static(challenge),
                 );
                 r
             }

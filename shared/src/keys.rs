@@ -1,7 +1,7 @@
 //! The bucket's key layout, in one place. Every object of a theatre lives under
 //! `theaters/{theater_id}/{area}/…`; each function reads and writes only its areas, and the SAM
 //! template grants each function exactly the areas [`AREAS`] gives it (checked in CI by
-//! `scripts/check-template-keys`). Keys are chosen by the server, never from a user's file name.
+//! `infra/check-keys.py`). Keys are chosen by the server, never from a user's file name.
 
 use uuid::Uuid;
 
@@ -34,10 +34,12 @@ impl Area {
     }
 }
 
-/// Which areas each deployed component touches (function name as in `infra/template.yaml`'s
-/// `CodeUri` directory, or `worker`).
+/// Which areas each deployed component touches (its directory under `functions/`, or `worker`).
+/// `infra/check-keys.py` derives the same from the `keys::` calls in each component's code and
+/// checks both against the template's grants.
 pub const AREAS: &[(&str, &[Area])] = &[
     ("auth", &[]),
+    ("migrate", &[]),
     ("inventory", &[Area::Inventory]),
     ("documents", &[Area::Documents]),
     ("performances", &[Area::Performances]),

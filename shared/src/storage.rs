@@ -287,12 +287,13 @@ impl Storage {
     }
 }
 
-/// `attachment` with an ASCII fallback name and the exact UTF-8 name (RFC 6266 / RFC 8187).
+/// `attachment` with an ASCII fallback name (the name transliterated: `Райдер.txt` →
+/// `Raider.txt`, for `curl -OJ` and old clients) and the exact UTF-8 name (RFC 6266 / RFC 8187).
 /// Control and bidi formatting characters are dropped first.
 pub fn content_disposition(name: &str) -> String {
     let name = crate::uploads::download_name(name);
     let name = name.as_str();
-    let fallback: String = name
+    let fallback: String = deunicode::deunicode_with_tofu(name, "_")
         .chars()
         .map(|c| {
             if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
@@ -337,5 +338,15 @@ mod tests {
         assert!(d.starts_with("attachment; filename=\""));
         assert!(d.contains("filename*=UTF-8''%D0%A1"));
         assert!(d.is_ascii());
+    }
+
+    #[test]
+    fn the_ascii_fallback_is_transliterated_not_blanked() {
+        let d = content_disposition("Райдер.txt");
+        assert!(d.starts_with("attachment; filename=\"Raider.txt\""), "{d}");
+        let quoted = content_disposition("Сценарий \"Чайка\".pdf");
+        let fallback = quoted.split('"').nth(1).unwrap();
+        assert!(fallback.starts_with("Stsenarii"), "{quoted}");
+        assert_eq!(quoted.matches('"').count(), 2, "{quoted}");
     }
 }

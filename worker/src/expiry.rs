@@ -1,5 +1,6 @@
 //! Housekeeping of what a crash or a client leaves behind: spool files of a killed worker, and
-//! uploads (document versions and item photos) whose client never confirmed them.
+//! uploads (document versions, item photos, posters and production photos) whose client never
+//! confirmed them.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -48,10 +49,12 @@ pub fn clean_stale_spools() -> usize {
 pub struct Expired {
     pub versions: usize,
     pub photos: usize,
+    /// Posters and production photos (`performance_images`).
+    pub images: usize,
 }
 
-/// Expires uploads still pending `grace` after their upload URL expired: a document version is
-/// marked failed, a photo row is removed; their objects are deleted either way.
+/// Expires uploads still pending `grace` after their upload URL expired: a document version or
+/// a poster is marked failed, an item photo row is removed; their objects are deleted either way.
 pub async fn expire_pending(deps: &Deps, grace: Duration) -> anyhow::Result<Expired> {
     let client = deps.db.get().await?;
     let versions = client
@@ -73,7 +76,17 @@ pub async fn expire_pending(deps: &Deps, grace: Duration) -> anyhow::Result<Expi
             &[&grace.as_secs_f64()],
         )
         .await?;
-    for row in versions.iter().chain(photos.iter()) {
+    let images = client
+        .query(
+            "UPDATE performance_images SET status = 'failed', updated_at = now(),
+                 failure_reason = 'the upload was never confirmed before its link expired; upload the image again'
+             WHERE status = 'pending'
+               AND upload_expires_at < now() - make_interval(secs => $1)
+             RETURNING storage_key",
+            &[&grace.as_secs_f64()],
+        )
+        .await?;
+    for row in versions.iter().chain(photos.iter()).chain(images.iter()) {
         let key: String = row.get(0);
         if let Err(e) = deps.storage.delete(&key).await {
             tracing::warn!(error = ?e, "could not delete an expired upload object");
@@ -82,5 +95,6 @@ pub async fn expire_pending(deps: &Deps, grace: Duration) -> anyhow::Result<Expi
     Ok(Expired {
         versions: versions.len(),
         photos: photos.len(),
+        images: images.len(),
     })
 }

@@ -1,9 +1,11 @@
-//! The background worker: apalis over Redis. It verifies and versions uploaded documents.
+//! The background worker: apalis over Redis. It verifies and versions uploaded documents
+//! (`version_document`) and turns posters and production photos into web variants
+//! (`process_poster`).
 //!
-//! Nothing depends on the queue alone. The database row of a version says what is left to do
-//! (`processing`), every handler is idempotent, and a sweeper re-enqueues versions that stay
-//! `processing` too long (a killed worker, a lost job: apalis-redis has had bugs recovering
-//! in-flight jobs after a crash).
+//! Nothing depends on the queue alone. The database row of a version or an image says what is
+//! left to do (`processing`), every handler is idempotent, and a sweeper re-enqueues rows that
+//! stay `processing` too long (a killed worker, a lost job: apalis-redis has had bugs
+//! recovering in-flight jobs after a crash).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,14 +17,17 @@ use apalis::prelude::*;
 use apalis_redis::RedisStorage;
 use shared::config::{ConfigError, optional, parsed_or};
 use shared::db::Pool;
-use shared::jobs::{JobQueue, VersionDocument, queue_config};
+use shared::jobs::{JobQueue, ProcessPoster, VersionDocument, queue_config};
 use shared::storage::{Storage, StorageConfig};
 use tokio::sync::watch;
 
 pub mod expiry;
 pub mod extract;
+pub mod liveness;
+pub mod posters;
 pub mod preview;
 pub mod sniff;
+pub mod variants;
 pub mod versioning;
 
 /// How the worker runs.
@@ -33,6 +38,10 @@ pub struct WorkerConfig {
     pub redis_prefix: String,
     /// Jobs processed at once by this process.
     pub concurrency: usize,
+    /// Poster jobs processed at once (each holds a decoded original: ~100 MB for 24 MP).
+    pub poster_concurrency: usize,
+    /// What a poster or photo may be (file size, pixels, decoder memory).
+    pub image_limits: variants::ImageLimits,
     /// How often an idle worker checks the queue (bounds enqueue→start latency).
     pub poll_interval: Duration,
     /// Attempts per version before it is marked failed.
@@ -46,9 +55,11 @@ pub struct WorkerConfig {
 
 impl WorkerConfig {
     /// `DATABASE_URL`, `REDIS_URL`, `REDIS_PREFIX`, `WORKER_CONCURRENCY` (4),
-    /// `WORKER_POLL_INTERVAL_MS` (500), `WORKER_MAX_ATTEMPTS` (5), `WORKER_STUCK_AFTER_SECONDS`
-    /// (900), `WORKER_SWEEP_INTERVAL_SECONDS` (60), `WORKER_DEBUG_PAUSE_MS` (0).
+    /// `WORKER_POSTER_CONCURRENCY` (2), `WORKER_POLL_INTERVAL_MS` (500), `WORKER_MAX_ATTEMPTS`
+    /// (5), `WORKER_STUCK_AFTER_SECONDS` (900), `WORKER_SWEEP_INTERVAL_SECONDS` (60),
+    /// `WORKER_DEBUG_PAUSE_MS` (0), `POSTER_MAX_MEGAPIXELS` (50), `POSTER_MAX_MB` (50).
     pub fn from_env() -> Result<Self, ConfigError> {
+        let defaults = variants::ImageLimits::default();
         Ok(Self {
             database_url: optional("DATABASE_URL")
                 .unwrap_or_else(|| shared::config::DEFAULT_DATABASE_URL.into()),
@@ -56,6 +67,12 @@ impl WorkerConfig {
                 .unwrap_or_else(|| shared::config::DEFAULT_REDIS_URL.into()),
             redis_prefix: optional("REDIS_PREFIX").unwrap_or_else(|| "theatre:".into()),
             concurrency: parsed_or("WORKER_CONCURRENCY", 4)?,
+            poster_concurrency: parsed_or("WORKER_POSTER_CONCURRENCY", 2)?,
+            image_limits: variants::ImageLimits {
+                max_pixels: parsed_or::<u64>("POSTER_MAX_MEGAPIXELS", 50)? * 1_000_000,
+                max_bytes: parsed_or::<u64>("POSTER_MAX_MB", 50)? * 1024 * 1024,
+                ..defaults
+            },
             poll_interval: Duration::from_millis(parsed_or("WORKER_POLL_INTERVAL_MS", 500)?),
             max_attempts: parsed_or("WORKER_MAX_ATTEMPTS", 5)?,
             stuck_after: Duration::from_secs(parsed_or("WORKER_STUCK_AFTER_SECONDS", 900)?),
@@ -71,6 +88,8 @@ impl WorkerConfig {
             redis_url: redis_url.into(),
             redis_prefix: redis_prefix.into(),
             concurrency: 4,
+            poster_concurrency: 2,
+            image_limits: variants::ImageLimits::default(),
             poll_interval: Duration::from_millis(500),
             max_attempts: 5,
             stuck_after: Duration::from_secs(900),
@@ -93,7 +112,10 @@ pub struct Deps {
 
 impl Deps {
     pub fn new(config: WorkerConfig, storage: Storage) -> anyhow::Result<Self> {
-        let db = shared::db::pool(&config.database_url, config.concurrency + 2)?;
+        let db = shared::db::pool(
+            &config.database_url,
+            config.concurrency + config.poster_concurrency + 2,
+        )?;
         let jobs = JobQueue::new(&config.redis_url, &config.redis_prefix);
         Ok(Self {
             db,
@@ -116,6 +138,14 @@ impl Deps {
 /// failed (see [`versioning::run`]).
 async fn version_document_job(job: VersionDocument, deps: Data<Deps>) -> Result<(), BoxDynError> {
     versioning::run(&deps, job)
+        .await
+        .map_err(|e| -> BoxDynError { format!("{e:#}").into() })
+}
+
+/// The apalis handler of `process_poster`: like [`version_document_job`] (see
+/// [`posters::run`]).
+async fn process_poster_job(job: ProcessPoster, deps: Data<Deps>) -> Result<(), BoxDynError> {
+    posters::run(&deps, job)
         .await
         .map_err(|e| -> BoxDynError { format!("{e:#}").into() })
 }
@@ -145,7 +175,7 @@ pub async fn start(deps: Deps) -> anyhow::Result<WorkerHandle> {
     Ok(WorkerHandle { stop, task })
 }
 
-/// Runs until `signal` resolves: the queue consumer plus the sweeper.
+/// Runs until `signal` resolves: the queue consumers plus the sweeper.
 ///
 /// The consumer is supervised: apalis's worker ends when its Redis connection fails (a 2 s
 /// Redis restart is enough) and does not come back by itself, so whenever it ends it is
@@ -168,7 +198,9 @@ pub async fn run(
     let sweeper = tokio::spawn(sweep_forever(deps.clone()));
     tracing::info!(
         queue = %shared::jobs::queue_name(&config.redis_prefix, VersionDocument::QUEUE),
+        poster_queue = %shared::jobs::queue_name(&config.redis_prefix, ProcessPoster::QUEUE),
         concurrency = config.concurrency,
+        poster_concurrency = config.poster_concurrency,
         poll_ms = config.poll_interval.as_millis() as u64,
         "worker started"
     );
@@ -213,7 +245,8 @@ enum Ended {
     Failed(String),
 }
 
-/// Connects, runs one apalis monitor until it ends or `stop` is set.
+/// Connects, runs one apalis monitor (both queues on one connection) until it ends or `stop`
+/// is set.
 async fn consume(deps: &Deps, mut stop: watch::Receiver<bool>) -> Result<Ended, String> {
     let config = deps.config.clone();
     let conn = tokio::time::timeout(
@@ -228,8 +261,16 @@ async fn consume(deps: &Deps, mut stop: watch::Receiver<bool>) -> Result<Ended, 
         VersionDocument::QUEUE,
         config.poll_interval,
     );
-    let worker_name = format!("version-document-{}", uuid::Uuid::new_v4().simple());
+    let poster_queue = queue_config(
+        &config.redis_prefix,
+        ProcessPoster::QUEUE,
+        config.poll_interval,
+    );
+    let instance = uuid::Uuid::new_v4().simple();
+    let worker_name = format!("version-document-{instance}");
+    let poster_worker_name = format!("process-poster-{instance}");
     let factory_deps = deps.clone();
+    let poster_deps = deps.clone();
     let mut backoff = ExponentialBackoffMaker::new(
         Duration::from_millis(500),
         Duration::from_secs(30),
@@ -240,6 +281,11 @@ async fn consume(deps: &Deps, mut stop: watch::Receiver<bool>) -> Result<Ended, 
     let policy = RetryPolicy::retries(config.max_attempts.max(1) as usize)
         .with_backoff(backoff.make_backoff());
     let watched = conn.clone();
+    let poster_conn = conn.clone();
+    let poster_policy = policy.clone();
+    let (documents_alive, posters_alive) =
+        (liveness::Liveness::default(), liveness::Liveness::default());
+    let (documents_seen, posters_seen) = (documents_alive.clone(), posters_alive.clone());
     let monitor = Monitor::new()
         .register(move |_restarts| {
             WorkerBuilder::new(worker_name.clone())
@@ -247,24 +293,63 @@ async fn consume(deps: &Deps, mut stop: watch::Receiver<bool>) -> Result<Ended, 
                     RedisStorage::<VersionDocument>::new(conn.clone()).with_config(queue.clone()),
                 )
                 .data(factory_deps.clone())
+                .on_event({
+                    let seen = documents_seen.clone();
+                    move |ctx, ev| seen.observe(ctx, ev)
+                })
                 .concurrency(factory_deps.config.concurrency.max(1))
                 .retry(policy.clone())
                 .catch_panic()
                 .build(version_document_job)
         })
+        .register(move |_restarts| {
+            WorkerBuilder::new(poster_worker_name.clone())
+                .backend(
+                    RedisStorage::<ProcessPoster>::new(poster_conn.clone())
+                        .with_config(poster_queue.clone()),
+                )
+                .data(poster_deps.clone())
+                .on_event({
+                    let seen = posters_seen.clone();
+                    move |ctx, ev| seen.observe(ctx, ev)
+                })
+                .concurrency(poster_deps.config.poster_concurrency.max(1))
+                .retry(poster_policy.clone())
+                .catch_panic()
+                .build(process_poster_job)
+        })
         .shutdown_timeout(Duration::from_secs(30));
     let context = monitor.context();
+    // A healthy worker heartbeats every poll interval; five silent ones while idle is a stall.
+    let quiet = (config.poll_interval * 5).max(Duration::from_secs(2));
+    let watchers = [
+        tokio::spawn(documents_alive.watch("version_document", config.poll_interval, quiet)),
+        tokio::spawn(posters_alive.watch("process_poster", config.poll_interval, quiet)),
+    ];
     let running = monitor.run();
     tokio::pin!(running);
     deps.status.running();
+    /// Why the select below returned.
+    enum Outcome {
+        /// The monitor future completed: it must not be polled again.
+        MonitorEnded(String),
+        /// The watchdog lost Redis while the monitor still runs.
+        Lost(String),
+    }
     let ended = tokio::select! {
-        ended = &mut running => Some(ended.map_err(|e| e.to_string())),
-        lost = redis_watchdog(watched) => Some(Err(lost)),
+        ended = &mut running => Some(Outcome::MonitorEnded(match ended {
+            Ok(()) => "the worker ended".into(),
+            Err(e) => format!("the worker stopped: {e}"),
+        })),
+        lost = redis_watchdog(watched) => Some(Outcome::Lost(lost)),
         _ = stop.wait_for(|s| *s) => None,
     };
+    for watcher in &watchers {
+        watcher.abort();
+    }
     match ended {
-        Some(Ok(())) => Ok(Ended::Failed("the worker ended".into())),
-        Some(Err(why)) => {
+        Some(Outcome::MonitorEnded(why)) => Ok(Ended::Failed(why)),
+        Some(Outcome::Lost(why)) => {
             // apalis keeps polling a dead connection instead of ending: stop it ourselves so
             // that the supervisor reconnects once Redis is back.
             let _ = context.shutdown();
@@ -300,13 +385,18 @@ async fn redis_watchdog(mut conn: apalis_redis::ConnectionManager) -> String {
     }
 }
 
-/// Re-enqueues versions stuck in `processing`, now and every `sweep_interval`.
+/// Re-enqueues versions and images stuck in `processing`, now and every `sweep_interval`.
 async fn sweep_forever(deps: Deps) {
     loop {
         match sweep(&deps, deps.config.stuck_after).await {
             Ok(0) => {}
             Ok(n) => tracing::warn!(count = n, "re-enqueued versions stuck in processing"),
             Err(e) => tracing::error!(error = ?e, "sweeping stuck versions failed"),
+        }
+        match sweep_images(&deps, deps.config.stuck_after).await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(count = n, "re-enqueued images stuck in processing"),
+            Err(e) => tracing::error!(error = ?e, "sweeping stuck images failed"),
         }
         match expiry::expire_pending(&deps, expiry::PENDING_GRACE).await {
             Ok(expired) if expired != expiry::Expired::default() => {
@@ -344,41 +434,96 @@ pub async fn sweep(deps: &Deps, stuck_after: Duration) -> anyhow::Result<usize> 
     Ok(rows.len())
 }
 
-/// Drain mode (`worker --once`): processes every version waiting in `processing` directly,
-/// without the queue, then returns how many were handled. Jobs for them still in Redis become
-/// no-ops (the handler is idempotent).
-pub async fn drain_once(deps: &Deps) -> anyhow::Result<usize> {
+/// One sweep of posters and photos: images `processing` (last touched, i.e. claimed) before
+/// `stuck_after` get a fresh `process_poster` job; their clock is reset likewise.
+pub async fn sweep_images(deps: &Deps, stuck_after: Duration) -> anyhow::Result<usize> {
     let client = deps.db.get().await?;
     let rows = client
+        .query(
+            "UPDATE performance_images SET updated_at = now()
+             WHERE status = 'processing'
+               AND updated_at < now() - make_interval(secs => $1)
+             RETURNING theater_id, id",
+            &[&stuck_after.as_secs_f64()],
+        )
+        .await?;
+    for row in &rows {
+        deps.jobs
+            .process_poster(ProcessPoster {
+                theater_id: row.get(0),
+                image_id: row.get(1),
+            })
+            .await?;
+    }
+    Ok(rows.len())
+}
+
+/// One unit of work found in the database by [`drain_once`].
+#[derive(Clone, Copy, Debug)]
+enum Waiting {
+    Version(VersionDocument),
+    Image(ProcessPoster),
+}
+
+impl Waiting {
+    async fn run(self, deps: &Deps) -> anyhow::Result<()> {
+        match self {
+            Waiting::Version(job) => versioning::run(deps, job).await,
+            Waiting::Image(job) => posters::run(deps, job).await,
+        }
+    }
+}
+
+/// Drain mode (`worker --once`): processes every version and image waiting in `processing`
+/// directly, without the queue, then returns how many were handled. Jobs for them still in
+/// Redis become no-ops (the handlers are idempotent).
+pub async fn drain_once(deps: &Deps) -> anyhow::Result<usize> {
+    let client = deps.db.get().await?;
+    let versions = client
         .query(
             "SELECT theater_id, id FROM document_versions WHERE status = 'processing'
              ORDER BY created_at",
             &[],
         )
         .await?;
+    let images = client
+        .query(
+            "SELECT theater_id, id FROM performance_images WHERE status = 'processing'
+             ORDER BY created_at",
+            &[],
+        )
+        .await?;
     drop(client);
-    let jobs: Vec<VersionDocument> = rows
+    let jobs: Vec<Waiting> = versions
         .iter()
-        .map(|r| VersionDocument {
-            theater_id: r.get(0),
-            version_id: r.get(1),
+        .map(|r| {
+            Waiting::Version(VersionDocument {
+                theater_id: r.get(0),
+                version_id: r.get(1),
+            })
         })
+        .chain(images.iter().map(|r| {
+            Waiting::Image(ProcessPoster {
+                theater_id: r.get(0),
+                image_id: r.get(1),
+            })
+        }))
         .collect();
     let count = jobs.len();
     let concurrency = deps.config.concurrency.max(1);
     use futures::StreamExt;
     let results: Vec<anyhow::Result<()>> = futures::stream::iter(jobs)
         .map(|job| async move {
-            // Retry in place; the attempt accounting in the row marks the version failed
-            // after the last attempt, so this loop ends.
+            // Retry in place; the attempt accounting in the row marks the version or image
+            // failed after the last attempt, so this loop ends.
             let mut tries = 0;
             loop {
                 tries += 1;
-                match versioning::run(deps, job).await {
+                match job.run(deps).await {
                     Ok(()) => return Ok(()),
                     Err(e) if tries > deps.config.max_attempts => return Err(e),
                     Err(e) => {
-                        tracing::warn!(error = ?e, version_id = %job.version_id, "retrying");
+                        tracing::warn!(error = ?e, ?job, "retrying");
                         tokio::time::sleep(Duration::from_millis(200)).await;
                     }
                 }

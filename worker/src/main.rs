@@ -1,5 +1,5 @@
 //! `worker`: consumes the job queues until SIGTERM/Ctrl-C (finishing running jobs), or with
-//! `--once` processes every version waiting in the database and exits (tests, one-off drains).
+//! `--once` processes every version and image waiting in the database and exits (tests, drains).
 
 #[tokio::main]
 async fn main() {
@@ -15,7 +15,7 @@ async fn run() -> anyhow::Result<()> {
     let deps = worker::Deps::from_env().await?;
     if once {
         let n = worker::drain_once(&deps).await?;
-        println!("processed {n} version(s)");
+        println!("processed {n} version(s) and image(s)");
         return Ok(());
     }
     worker::run(deps, async {

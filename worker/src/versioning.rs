@@ -138,7 +138,7 @@ async fn fail(
 }
 
 fn preview_key(theater_id: Uuid, document_id: Uuid, version_id: Uuid) -> String {
-    format!("theaters/{theater_id}/documents/{document_id}/versions/{version_id}/preview")
+    shared::keys::document_preview(theater_id, document_id, version_id)
 }
 
 /// What streaming the object found out.

@@ -30,6 +30,9 @@ pub struct Password(String);
 impl Password {
     pub fn parse(raw: &str) -> Result<Self, String> {
         let chars = raw.chars().count();
+        if chars == 0 {
+            return Err("is required".into());
+        }
         if chars < 8 {
             return Err("must be at least 8 characters".into());
         }

@@ -29,12 +29,12 @@ use crate::domain::{ALLOWED_EXTENSIONS, FileName, FileNameError, content_type, o
 
 /// The S3 key of a version's bytes: chosen by the server, never from the user's file name.
 pub fn storage_key(theater_id: Uuid, document_id: Uuid, version_id: Uuid) -> String {
-    format!("theaters/{theater_id}/documents/{document_id}/versions/{version_id}/original")
+    shared::keys::document_original(theater_id, document_id, version_id)
 }
 
 /// The S3 key of a version's preview (a PDF or a PNG thumbnail).
 pub fn preview_key(theater_id: Uuid, document_id: Uuid, version_id: Uuid) -> String {
-    format!("theaters/{theater_id}/documents/{document_id}/versions/{version_id}/preview")
+    shared::keys::document_preview(theater_id, document_id, version_id)
 }
 
 /// A version as the API shows it.

@@ -15,7 +15,6 @@ use shared::config::{
     JwtConfig, flag, optional, parsed_or,
 };
 use shared::storage::{Storage, StorageConfig};
-use utoipa_scalar::{Scalar, Servable};
 
 pub mod preflight;
 
@@ -251,9 +250,15 @@ fn router(
                 let doc = doc.clone();
                 async move { axum::Json(doc).into_response() }
             }),
-        )
-        .merge(Scalar::with_url("/docs", openapi()));
-    shared::http::with_function_defaults(api, &auth_state.ctx, common)
+        );
+    // Swagger UI from assets compiled into the binary (utoipa-swagger-ui's `vendored` feature):
+    // /docs renders without internet, the raw JSON linked at the top. Merged outside the
+    // trailing-slash normalisation: the UI lives at `/docs/`.
+    let docs = Router::from(
+        utoipa_swagger_ui::SwaggerUi::new("/docs")
+            .config(utoipa_swagger_ui::Config::new(["/api/openapi.json"])),
+    );
+    shared::http::with_function_defaults(api, &auth_state.ctx, common).merge(docs)
 }
 
 async fn create_demo(
@@ -265,8 +270,7 @@ async fn create_demo(
     if auth::sessions::create_demo_theater(auth_state, "Демо-театр", &email, &password).await?
     {
         let path = data_dir.join("demo-login.txt");
-        std::fs::write(&path, format!("email: {email}\npassword: {password}\n"))
-            .with_context(|| format!("writing {}", path.display()))?;
+        shared::dev_keys::write_private(&path, &format!("email: {email}\npassword: {password}\n"))?;
         Ok(Some((email, password)))
     } else {
         Ok(None)

@@ -14,27 +14,38 @@ async fn main() {
 async fn run() -> anyhow::Result<()> {
     let config = GatewayConfig::from_env()?;
     let bind = config.bind;
+    let data_dir = config.data_dir.clone();
     let gateway = build(config).await?;
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {bind}: {e}; set PORT"))?;
     let url = format!("http://{}", listener.local_addr()?);
-    println!();
-    println!("  Theatre Management System is running");
-    println!("  API:        {url}/api/v1");
-    println!("  API docs:   {url}/docs   (OpenAPI: {url}/api/openapi.json)");
-    println!("  S3 store:   {}", gateway.s3_endpoint);
-    if let Some((email, password)) = &gateway.demo_login {
-        println!();
-        println!("  A demo theatre was created. Sign in as its administrator:");
-        println!("    email:    {email}");
-        println!("    password: {password}");
-        println!("  (also saved in the data directory as demo-login.txt)");
-    }
+    let login_file = std::path::absolute(data_dir.join("demo-login.txt"))?;
+    // The banner comes last, after every startup log line, so it is what a person sees.
+    let mut banner = vec![
+        String::new(),
+        "  Theatre Management System is running".to_string(),
+        format!("  API:        {url}/api/v1"),
+        format!("  API docs:   {url}/docs   (OpenAPI JSON: {url}/api/openapi.json)"),
+        format!("  S3 store:   {}", gateway.s3_endpoint),
+    ];
     if gateway.worker.is_some() {
-        println!("  Worker:     running in this process");
+        banner.push("  Worker:     running in this process".to_string());
     }
-    println!();
+    banner.push(String::new());
+    if let Some((email, password)) = &gateway.demo_login {
+        banner.push("  A demo theatre was created. Sign in as its administrator:".to_string());
+        banner.push(format!("    email:    {email}"));
+        banner.push(format!("    password: {password}"));
+        banner.push(format!(
+            "  (saved, readable only by you, in {})",
+            login_file.display()
+        ));
+    } else if login_file.exists() {
+        banner.push(format!("  Demo sign-in: {}", login_file.display()));
+    }
+    banner.push(String::new());
+    println!("{}", banner.join("\n"));
     let served = shared::runner::serve(listener, gateway.router).await;
     if let Some(worker) = gateway.worker {
         worker.shutdown().await?;

@@ -103,9 +103,29 @@ async fn the_openapi_document_and_the_api_reference_are_served() {
         assert!(doc["paths"].get(path).is_some(), "{path} is documented");
     }
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
-    let docs = reqwest::get(format!("{url}/docs")).await.unwrap();
+    // The reference UI is served whole by the gateway: no asset comes from elsewhere.
+    let docs = reqwest::get(format!("{url}/docs/")).await.unwrap();
     assert_eq!(docs.status(), 200);
-    assert!(docs.text().await.unwrap().contains("openapi"));
+    let page = docs.text().await.unwrap();
+    assert!(page.contains("swagger-ui"), "{page}");
+    for attr in ["src=\"", "href=\""] {
+        for asset in page.split(attr).skip(1) {
+            let asset = &asset[..asset.find('"').unwrap()];
+            assert!(!asset.contains("://"), "{asset} is fetched from elsewhere");
+            let fetched = reqwest::get(format!("{url}/docs/{}", asset.trim_start_matches("./")))
+                .await
+                .unwrap();
+            assert_eq!(fetched.status(), 200, "{asset}");
+            assert!(fetched.bytes().await.unwrap().len() > 100, "{asset}");
+        }
+    }
+    let init = reqwest::get(format!("{url}/docs/swagger-initializer.js"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(init.contains("/api/openapi.json"), "{init}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -46,7 +46,7 @@ fn extension(content_type: &str) -> Option<&'static str> {
 
 /// Where a photo's bytes live once checked: a key no upload URL was ever made for.
 fn verified_key(theater_id: Uuid, item_id: Uuid, photo_id: Uuid, ext: &str) -> String {
-    format!("inventory/{theater_id}/{item_id}/{photo_id}/verified.{ext}")
+    shared::keys::item_photo_verified(theater_id, item_id, photo_id, ext)
 }
 
 /// A photo as the API shows it.
@@ -233,7 +233,7 @@ pub async fn create_photo(
     let tx = client.transaction().await?;
     editable_item(&tx, &user, item_id).await?;
     let id = Uuid::now_v7();
-    let key = format!("inventory/{}/{item_id}/{id}.{ext}", user.theater_id);
+    let key = shared::keys::item_photo_upload(user.theater_id, item_id, id, ext);
     tx.execute(
         "INSERT INTO inventory_item_photos (id, theater_id, item_id, storage_key, filename, content_type,
              size_bytes, sort_order, created_by, upload_expires_at)

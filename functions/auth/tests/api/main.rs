@@ -1,6 +1,7 @@
 //! The auth function's API tests, against a real PostgreSQL, Redis and S3-compatible store.
 
 mod audit;
+mod hardening;
 mod migrations;
 mod protocol;
 mod roles;

@@ -265,7 +265,18 @@ async fn an_issue_needs_a_holder_and_a_reservation_is_issued_to_its_holder() {
     let no_holder = movement(&app, &admin, id, json!({ "kind": "issue" })).await;
     assert_eq!(no_holder.status, StatusCode::UNPROCESSABLE_ENTITY);
 
-    let performance = uuid::Uuid::new_v4();
+    // A real performance of this theatre: the holder is a composite foreign key.
+    let performance: uuid::Uuid = app
+        .db()
+        .await
+        .query_one(
+            "INSERT INTO performances (id, theater_id, title) \
+             VALUES (gen_random_uuid(), $1, 'Чайка') RETURNING id",
+            &[&admin.theater_id],
+        )
+        .await
+        .expect("performance")
+        .get(0);
     let reserved = movement(
         &app,
         &admin,
