@@ -57,6 +57,11 @@ enum Res {
     Unavailability,
     CalendarToken,
     Performance,
+    Section,
+    KitLine,
+    CastMember,
+    Scene,
+    PerformancePhoto,
 }
 
 /// Path prefix → the resource each of its path parameters names. The longest matching prefix
@@ -107,6 +112,21 @@ const ROWS: &[(&str, &[(&str, Res)])] = &[
         "/api/v1/schedule/calendar/performances/{id}",
         &[("id", Res::Performance)],
     ),
+    (
+        "/api/v1/performances/{id}",
+        &[
+            ("id", Res::Performance),
+            ("section_id", Res::Section),
+            ("kit_id", Res::KitLine),
+            ("cast_id", Res::CastMember),
+            ("scene_id", Res::Scene),
+            ("photo_id", Res::PerformancePhoto),
+        ],
+    ),
+    (
+        "/api/v1/performances/kit/by-item/{item_id}",
+        &[("item_id", Res::Item)],
+    ),
 ];
 
 /// Mutations any signed-in member may call, and why.
@@ -147,6 +167,14 @@ fn body_override(method: &str, path: &str, ids: &HashMap<Res, Uuid>) -> Option<V
         ("post", "/api/v1/schedule/unavailability") => {
             json!({"starts_at": "2031-01-01T10:00:00Z", "ends_at": "2031-01-01T11:00:00Z"})
         }
+        ("post", "/api/v1/performances/{id}/poster" | "/api/v1/performances/{id}/photos") => {
+            json!({"filename": "a.png", "content_type": "image/png", "size": 100})
+        }
+        ("post", "/api/v1/performances/{id}/sections") => json!({"code": "mx", "title": "Матрица"}),
+        ("post", "/api/v1/performances/{id}/cast") => {
+            json!({"role_name": "Нина", "person_name": "Матрица"})
+        }
+        ("post", "/api/v1/performances/{id}/kit") => json!({"item_id": ids[&Res::Item]}),
         _ => return None,
     })
 }
@@ -326,6 +354,59 @@ async fn seed(api: &Api, a: &Theatre) -> (HashMap<Res, Uuid>, String) {
         version["version_id"].as_str().unwrap().parse().unwrap(),
     );
     seed_schedule(api, a, &mut ids).await;
+    let performance = api
+        .ok("post", "/api/v1/performances", t, json!({"title": "Чайка"}))
+        .await;
+    let p = id(&performance);
+    ids.insert(Res::Performance, p);
+    let sections = api
+        .ok(
+            "get",
+            &format!("/api/v1/performances/{p}/sections"),
+            t,
+            Value::Null,
+        )
+        .await;
+    ids.insert(Res::Section, id(&sections["items"][0]));
+    let kit = api
+        .ok(
+            "post",
+            &format!("/api/v1/performances/{p}/kit"),
+            t,
+            json!({"item_id": id(&item)}),
+        )
+        .await;
+    ids.insert(Res::KitLine, id(&kit));
+    let cast = api
+        .ok(
+            "post",
+            &format!("/api/v1/performances/{p}/cast"),
+            t,
+            json!({"role_name": "Нина", "person_name": "Матрица"}),
+        )
+        .await;
+    ids.insert(Res::CastMember, id(&cast));
+    let scene = api
+        .ok(
+            "post",
+            &format!("/api/v1/performances/{p}/scenes"),
+            t,
+            json!({"act_number": 1, "title": "Парк"}),
+        )
+        .await;
+    ids.insert(Res::Scene, id(&scene));
+    let photo = api
+        .ok(
+            "post",
+            &format!("/api/v1/performances/{p}/photos"),
+            t,
+            json!({"filename": "a.png", "content_type": "image/png", "size": 100}),
+        )
+        .await;
+    ids.insert(
+        Res::PerformancePhoto,
+        photo["image_id"].as_str().unwrap().parse().unwrap(),
+    );
     let login = api
         .ok(
             "post",
@@ -596,7 +677,7 @@ async fn another_theatres_ids_are_404_and_a_role_without_the_permission_is_403_e
 #[test]
 fn an_operation_without_a_row_is_reported_not_skipped() {
     let ids: HashMap<Res, Uuid> = [(Res::Item, Uuid::nil())].into();
-    assert!(fill("/api/v1/performances/{id}", &ids).is_none());
+    assert!(fill("/api/v1/unknown/{id}", &ids).is_none());
     assert!(fill("/api/v1/inventory/items/{id}/unknown/{other_id}", &ids).is_none());
     assert_eq!(
         fill("/api/v1/inventory/items/{id}", &ids).unwrap(),
