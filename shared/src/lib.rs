@@ -6,6 +6,7 @@ pub mod auth;
 pub mod config;
 pub mod context;
 pub mod db;
+pub mod document_access;
 #[cfg(feature = "local")]
 pub mod dev_keys;
 #[cfg(feature = "local")]
