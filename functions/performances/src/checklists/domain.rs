@@ -1,10 +1,10 @@
 //! Checklists (DOMAIN.md): template types, item texts, and the status derived from the ticks.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// When a checklist is run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ChecklistKind {
     PreShow,

@@ -5,11 +5,12 @@
 //! and can correct it.
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::categories::{Category, Part};
 
 /// What auto-filing proposes for one file name.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
 pub struct Guess {
     pub category: Category,
     /// 0-1: how sure the rule that decided is.

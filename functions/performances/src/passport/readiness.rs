@@ -19,7 +19,7 @@ pub struct Progress {
 
 impl Progress {
     fn of(done: u32, required: u32) -> Self {
-        let percent = if required == 0 { 100 } else { done * 100 / required };
+        let percent = (done * 100).checked_div(required).unwrap_or(100);
         Self {
             done,
             required,

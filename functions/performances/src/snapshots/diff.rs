@@ -4,7 +4,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -25,9 +24,9 @@ pub struct SectionState {
     /// `lighting`, `sound`, … (DOMAIN.md's nine sections).
     pub code: String,
     pub title: String,
-    /// The section's content as stored.
-    pub content: Value,
-    pub responsible_id: Option<Uuid>,
+    /// The section's content (Markdown) as stored.
+    pub content: String,
+    pub responsible_user_id: Option<Uuid>,
 }
 
 /// The version of a document that was current (ready) at the moment.
@@ -55,6 +54,8 @@ pub struct KitLine {
     pub inventory_number: Option<String>,
     pub section: Option<String>,
     pub scene_id: Option<Uuid>,
+    /// The cast member who wears or uses it (costumes).
+    pub cast_member_id: Option<Uuid>,
     pub quantity: i32,
 }
 
@@ -118,6 +119,7 @@ pub struct QuantityChange {
     pub item_name: String,
     pub section: Option<String>,
     pub scene_id: Option<Uuid>,
+    pub cast_member_id: Option<Uuid>,
     pub old_quantity: i32,
     pub new_quantity: i32,
 }
@@ -149,13 +151,19 @@ pub struct PassportDiff {
     pub cast: CastChanges,
 }
 
-type KitKey = (Uuid, Option<String>, Option<Uuid>);
+type KitKey = (Uuid, Option<String>, Option<Uuid>, Option<Uuid>);
 
-/// Kit lines merged by (item, section, scene): two lines of one item for one scene are one need.
+/// Kit lines merged by (item, section, scene, cast member): two lines of one item for one
+/// scene are one need.
 fn kit_by_key(lines: &[KitLine]) -> BTreeMap<KitKey, KitLine> {
     let mut out: BTreeMap<KitKey, KitLine> = BTreeMap::new();
     for line in lines {
-        let key = (line.item_id, line.section.clone(), line.scene_id);
+        let key = (
+            line.item_id,
+            line.section.clone(),
+            line.scene_id,
+            line.cast_member_id,
+        );
         out.entry(key)
             .and_modify(|l| l.quantity += line.quantity)
             .or_insert_with(|| line.clone());
@@ -183,7 +191,7 @@ fn compare_sections(old: &[SectionState], new: &[SectionState]) -> Vec<SectionCh
             SectionChange {
                 code: n.code.clone(),
                 title: n.title.clone(),
-                changed: o.is_none_or(|o| o.content != n.content || o.responsible_id != n.responsible_id),
+                changed: o.is_none_or(|o| o.content != n.content || o.responsible_user_id != n.responsible_user_id),
                 old: o.cloned(),
                 new: Some(n.clone()),
             }
@@ -253,6 +261,7 @@ fn compare_kit(old: &[KitLine], new: &[KitLine]) -> KitChanges {
                 item_name: n.item_name.clone(),
                 section: n.section.clone(),
                 scene_id: n.scene_id,
+                cast_member_id: n.cast_member_id,
                 old_quantity: o.quantity,
                 new_quantity: n.quantity,
             }),
@@ -306,18 +315,17 @@ pub fn compare(old: &PassportState, new: &PassportState) -> PassportDiff {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     fn id(n: u128) -> Uuid {
         Uuid::from_u128(n)
     }
 
-    fn section(code: &str, content: Value) -> SectionState {
+    fn section(code: &str, content: &str) -> SectionState {
         SectionState {
             code: code.into(),
             title: code.to_uppercase(),
-            content,
-            responsible_id: None,
+            content: content.into(),
+            responsible_user_id: None,
         }
     }
 
@@ -337,6 +345,7 @@ mod tests {
             inventory_number: None,
             section: section.map(str::to_string),
             scene_id: None,
+            cast_member_id: None,
             quantity,
         }
     }
@@ -353,8 +362,8 @@ mod tests {
     fn premiere() -> PassportState {
         PassportState {
             sections: vec![
-                section("lighting", json!("12 приборов")),
-                section("sound", json!("")),
+                section("lighting", "12 приборов"),
+                section("sound", ""),
             ],
             documents: vec![
                 document(1, Category::TechSpecLight, Some((11, 1))),
@@ -381,7 +390,7 @@ mod tests {
     fn exactly_the_changes_made_are_reported() {
         let old = premiere();
         let mut new = premiere();
-        new.sections[0].content = json!("14 приборов");
+        new.sections[0].content = "14 приборов".into();
         new.documents[0].version = Some(VersionRef { id: id(12), number: 2 });
         new.documents[2].version = Some(VersionRef { id: id(31), number: 1 });
         new.documents.remove(1);
@@ -396,8 +405,8 @@ mod tests {
         assert!(d.changed);
         let changed: Vec<&str> = d.sections.iter().filter(|s| s.changed).map(|s| s.code.as_str()).collect();
         assert_eq!(changed, ["lighting"]);
-        assert_eq!(d.sections[0].old.as_ref().unwrap().content, json!("12 приборов"));
-        assert_eq!(d.sections[0].new.as_ref().unwrap().content, json!("14 приборов"));
+        assert_eq!(d.sections[0].old.as_ref().unwrap().content, "12 приборов");
+        assert_eq!(d.sections[0].new.as_ref().unwrap().content, "14 приборов");
 
         let newer: Vec<(Uuid, Option<i32>, Option<i32>)> = d
             .documents
@@ -446,8 +455,8 @@ mod tests {
 
     #[test]
     fn sections_that_appear_or_vanish_are_changes() {
-        let old = PassportState { sections: vec![section("video", json!("x"))], ..Default::default() };
-        let new = PassportState { sections: vec![section("effects", json!("y"))], ..Default::default() };
+        let old = PassportState { sections: vec![section("video", "x")], ..Default::default() };
+        let new = PassportState { sections: vec![section("effects", "y")], ..Default::default() };
         let d = compare(&old, &new);
         let shape: Vec<(&str, bool, bool)> = d
             .sections
@@ -461,7 +470,7 @@ mod tests {
     #[test]
     fn a_change_of_responsible_person_changes_the_section() {
         let mut new = premiere();
-        new.sections[1].responsible_id = Some(id(9));
+        new.sections[1].responsible_user_id = Some(id(9));
         let d = compare(&premiere(), &new);
         assert!(d.sections[1].changed && !d.sections[0].changed);
     }
