@@ -26,6 +26,19 @@ impl VersionDocument {
     pub const QUEUE: &'static str = "version_document";
 }
 
+/// Verify one uploaded poster or production photo and write its variants
+/// (`performance_images` row).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcessPoster {
+    pub theater_id: Uuid,
+    pub image_id: Uuid,
+}
+
+impl ProcessPoster {
+    /// The queue's name without the prefix.
+    pub const QUEUE: &'static str = "process_poster";
+}
+
 /// The queue name for `job` under a Redis key prefix: `theatre:` → `theatre_version_document`.
 pub fn queue_name(redis_prefix: &str, job: &str) -> String {
     let prefix: String = redis_prefix
@@ -81,24 +94,36 @@ impl JobQueue {
     }
 
     /// Enqueues a `VersionDocument` job. Call only after the transaction that made the work
-    /// visible has committed. The first command after Redis came back can fail on the dead
-    /// connection (broken pipe) while the connection manager reconnects: that one is retried.
+    /// visible has committed.
     pub async fn version_document(&self, job: VersionDocument) -> anyhow::Result<()> {
+        self.push(VersionDocument::QUEUE, job).await
+    }
+
+    /// Enqueues a `ProcessPoster` job. Call only after the transaction that made the work
+    /// visible has committed.
+    pub async fn process_poster(&self, job: ProcessPoster) -> anyhow::Result<()> {
+        self.push(ProcessPoster::QUEUE, job).await
+    }
+
+    /// Pushes `job` onto `queue`. The first command after Redis came back can fail on the dead
+    /// connection (broken pipe) while the connection manager reconnects: that one is retried.
+    async fn push<T>(&self, queue: &str, job: T) -> anyhow::Result<()>
+    where
+        T: Serialize + for<'de> Deserialize<'de> + Clone + Send + Sync + Unpin + 'static,
+    {
         let mut last = None;
         for attempt in 0..3 {
             if attempt > 0 {
                 tokio::time::sleep(Duration::from_millis(100 * attempt)).await;
             }
-            let mut storage = self
-                .storage::<VersionDocument>(VersionDocument::QUEUE)
-                .await?;
-            match storage.push(job).await {
+            let mut storage = self.storage::<T>(queue).await?;
+            match storage.push(job.clone()).await {
                 Ok(_) => return Ok(()),
                 Err(e) => last = Some(e.to_string()),
             }
         }
         Err(anyhow::anyhow!(
-            "enqueueing version_document: {}",
+            "enqueueing {queue}: {}",
             last.unwrap_or_default()
         ))
     }

@@ -17,6 +17,7 @@ pub mod health;
 pub mod http;
 #[cfg(feature = "jobs")]
 pub mod jobs;
+pub mod keys;
 pub mod migrate;
 pub mod openapi;
 pub mod pagination;

@@ -168,6 +168,11 @@ pub async fn build(config: GatewayConfig) -> anyhow::Result<Gateway> {
         storage.clone(),
         documents::UploadLimits::from_env()?,
     );
+    let performances_state = performances::PerformancesState::new(
+        auth_state.ctx.clone(),
+        storage.clone(),
+        performances::ImageLimits::from_env()?,
+    );
     let worker = if config.run_worker {
         let mut worker_config = worker::WorkerConfig::from_env()?;
         worker_config.database_url = config.database_url.clone();
@@ -181,7 +186,13 @@ pub async fn build(config: GatewayConfig) -> anyhow::Result<Gateway> {
         None
     };
 
-    let router = router(&auth_state, inventory_state, &documents_state, &common);
+    let router = router(
+        &auth_state,
+        inventory_state,
+        &documents_state,
+        &performances_state,
+        &common,
+    );
     Ok(Gateway {
         router,
         storage,
@@ -209,6 +220,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .1;
     doc.merge(health);
     doc.merge(documents::openapi());
+    doc.merge(performances::openapi());
     // Last, after every function is merged: a new function's operations are finished too.
     shared::openapi::finish(&mut doc);
     doc
@@ -218,6 +230,7 @@ fn router(
     auth_state: &auth::AuthState,
     inventory_state: inventory::InventoryState,
     documents_state: &documents::DocumentsState,
+    performances_state: &performances::PerformancesState,
     common: &CommonConfig,
 ) -> Router {
     let doc = openapi();
@@ -225,6 +238,7 @@ fn router(
         .merge(auth::router(auth_state.clone()))
         .merge(inventory::router(inventory_state))
         .merge(documents::router(documents_state.clone()))
+        .merge(performances::router(performances_state.clone()))
         // Every merged function's undeclared query parameters are a 400 (idempotent for the
         // functions that already guard their own Router).
         .layer(axum::middleware::from_fn_with_state(

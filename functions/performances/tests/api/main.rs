@@ -1,0 +1,5 @@
+//! The performances function's API tests, against a real PostgreSQL, Redis and S3-compatible
+//! store (the test's own queue prefix).
+
+mod helpers;
+mod performances;
