@@ -74,8 +74,14 @@ pub async fn list_templates(
     };
     let limit = page.limit()?;
     let client = state.ctx.db.get().await?;
-    let rows =
-        db::list_templates(&client, user.theater_id, query.kind, page.after()?, limit + 1).await?;
+    let rows = db::list_templates(
+        &client,
+        user.theater_id,
+        query.kind,
+        page.after()?,
+        limit + 1,
+    )
+    .await?;
     Ok(JsonResponse(Page::from_rows(rows, limit, |t| {
         (t.created_at, t.id)
     })))
@@ -114,8 +120,13 @@ pub async fn create_template(
     let view = db::insert_template(&tx, user.theater_id, &name, body.kind, &items).await?;
     audit::record(
         &tx,
-        AuditEntry::by(&user, "checklist_template.create", "checklist_template", view.id)
-            .after(&view),
+        AuditEntry::by(
+            &user,
+            "checklist_template.create",
+            "checklist_template",
+            view.id,
+        )
+        .after(&view),
     )
     .await?;
     tx.commit().await?;
@@ -160,7 +171,10 @@ pub async fn update_template(
     let mut errors = FieldErrors::new();
     let name = errors.take(
         "name",
-        body.name.as_deref().map(|n| shared::text::text(n, 200)).transpose(),
+        body.name
+            .as_deref()
+            .map(|n| shared::text::text(n, 200))
+            .transpose(),
     );
     let items = errors.take("items", body.items.as_deref().map(item_texts).transpose());
     let (Some(name), Some(items)) = (name, items) else {
@@ -212,7 +226,8 @@ pub async fn delete_template(
     db::delete_template(&tx, user.theater_id, id).await?;
     audit::record(
         &tx,
-        AuditEntry::by(&user, "checklist_template.delete", "checklist_template", id).before(&before),
+        AuditEntry::by(&user, "checklist_template.delete", "checklist_template", id)
+            .before(&before),
     )
     .await?;
     tx.commit().await?;
@@ -300,14 +315,26 @@ pub async fn create_checklist(
         .await?
         .ok_or_else(|| ApiError::invalid("template_id", "no such template in this theatre"))?;
     let name = name.unwrap_or_else(|| template.name.clone());
-    let checklist_id =
-        db::insert_checklist(&tx, user.theater_id, id, &template, &name, body.event_id, user.user_id)
-            .await?;
+    let checklist_id = db::insert_checklist(
+        &tx,
+        user.theater_id,
+        id,
+        &template,
+        &name,
+        body.event_id,
+        user.user_id,
+    )
+    .await?;
     let view = checklist_view(&tx, user.theater_id, id, checklist_id).await?;
     audit::record(
         &tx,
-        AuditEntry::by(&user, "checklist.create", "performance_checklist", checklist_id)
-            .after(&view),
+        AuditEntry::by(
+            &user,
+            "checklist.create",
+            "performance_checklist",
+            checklist_id,
+        )
+        .after(&view),
     )
     .await?;
     tx.commit().await?;
@@ -361,7 +388,11 @@ async fn set_tick(
         .await?
         .ok_or(ApiError::NotFound)?;
     if changed {
-        let action = if tick { "checklist_item.tick" } else { "checklist_item.untick" };
+        let action = if tick {
+            "checklist_item.tick"
+        } else {
+            "checklist_item.untick"
+        };
         audit::record(
             &tx,
             AuditEntry::by(user, action, "performance_checklist_item", item_id)

@@ -18,9 +18,12 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
 pub mod access;
+pub mod checklists;
 pub mod domain;
 pub mod images;
+pub mod passport;
 pub mod performances;
+pub mod snapshots;
 
 /// Limits of poster and photo uploads and of the links handed out.
 #[derive(Clone, Debug)]
@@ -113,6 +116,9 @@ pub fn api() -> OpenApiRouter<PerformancesState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(performances::routes())
         .merge(images::routes())
+        .merge(passport::routes())
+        .merge(snapshots::routes())
+        .merge(checklists::routes())
 }
 
 /// The OpenAPI document of this function.

@@ -195,7 +195,16 @@ pub async fn create_snapshot(
     };
     let frozen = db::live_state(&tx, user.theater_id, id).await?;
     let json = serde_json::to_value(&frozen).map_err(|e| ApiError::Unexpected(e.into()))?;
-    let row = db::insert(&tx, user.theater_id, id, &name, kind.as_str(), &json, user.user_id).await?;
+    let row = db::insert(
+        &tx,
+        user.theater_id,
+        id,
+        &name,
+        kind.as_str(),
+        &json,
+        user.user_id,
+    )
+    .await?;
     let summary = summary(id, &row);
     audit::record(
         &tx,

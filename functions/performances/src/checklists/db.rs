@@ -131,14 +131,24 @@ pub async fn update_template(
     let row = client
         .query_one(
             &sql,
-            &[&theater_id, &id, &name, &kind.map(ChecklistKind::as_str), &items],
+            &[
+                &theater_id,
+                &id,
+                &name,
+                &kind.map(ChecklistKind::as_str),
+                &items,
+            ],
         )
         .await?;
     Ok(template_from_row(&row))
 }
 
 /// Soft-deletes a template; checklists made from it keep their copies.
-pub async fn delete_template(client: &impl GenericClient, theater_id: Uuid, id: Uuid) -> ApiResult<()> {
+pub async fn delete_template(
+    client: &impl GenericClient,
+    theater_id: Uuid,
+    id: Uuid,
+) -> ApiResult<()> {
     client
         .execute(
             "UPDATE checklist_templates SET deleted_at = now(), version = version + 1,
@@ -248,13 +258,20 @@ pub async fn list_checklists(
          ORDER BY c.created_at DESC, c.id DESC LIMIT $5"
     );
     let rows = client
-        .query(&sql, &[&theater_id, &performance_id, &after_time, &after_id, &limit])
+        .query(
+            &sql,
+            &[&theater_id, &performance_id, &after_time, &after_id, &limit],
+        )
         .await?;
     Ok(rows.iter().map(checklist_from_row).collect())
 }
 
 /// The items of checklist `id`, in order.
-pub async fn items(client: &impl GenericClient, theater_id: Uuid, id: Uuid) -> ApiResult<Vec<ItemView>> {
+pub async fn items(
+    client: &impl GenericClient,
+    theater_id: Uuid,
+    id: Uuid,
+) -> ApiResult<Vec<ItemView>> {
     let rows = client
         .query(
             "SELECT id, position, text, ticked_by, ticked_at FROM performance_checklist_items

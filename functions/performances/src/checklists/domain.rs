@@ -110,7 +110,11 @@ mod tests {
             ["Проверить занавес"]
         );
         assert!(item_texts(&[]).is_err());
-        assert!(item_texts(&["ok".into(), "  ".into()]).unwrap_err().starts_with("item 1"));
+        assert!(
+            item_texts(&["ok".into(), "  ".into()])
+                .unwrap_err()
+                .starts_with("item 1")
+        );
         assert!(item_texts(&vec!["x".to_string(); 201]).is_err());
     }
 }

@@ -239,11 +239,7 @@ mod tests {
         );
         assert_eq!(codes(Part::Appendix), ["rider", "estimates", "drawings"]);
         let required = |p: Part| p.categories().filter(|c| c.required()).count();
-        assert_eq!(
-            Part::ALL.map(required),
-            [6, 6, 9, 3],
-            "required per part"
-        );
+        assert_eq!(Part::ALL.map(required), [6, 6, 9, 3], "required per part");
     }
 
     #[test]

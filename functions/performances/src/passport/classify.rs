@@ -305,7 +305,10 @@ mod tests {
         assert_eq!(g.confidence, PART_AND_KEYWORD);
         assert!(g.reason.contains("2.0"), "{}", g.reason);
         let g = classify("plan.dwg").unwrap();
-        assert_eq!((g.category, g.confidence), (Category::Drawings, BY_EXTENSION));
+        assert_eq!(
+            (g.category, g.confidence),
+            (Category::Drawings, BY_EXTENSION)
+        );
         assert_eq!(g.reason, "extension .dwg");
         assert_eq!(category("cue list.cues"), Some(Category::SoundPartition));
         assert_eq!(classify("notes 2024.pdf"), None);
@@ -316,7 +319,10 @@ mod tests {
     #[test]
     fn the_extension_decides_before_any_word() {
         assert_eq!(category("Эскиз костюма.DWG"), Some(Category::Drawings));
-        assert_eq!(category("Чайка финал.esf3d"), Some(Category::LightPartition));
+        assert_eq!(
+            category("Чайка финал.esf3d"),
+            Some(Category::LightPartition)
+        );
         assert_eq!(category("show.c2p"), Some(Category::LightPartition));
         assert_eq!(category("увертюра.MP3"), Some(Category::SoundPartition));
         assert_eq!(category("шторм.wav"), Some(Category::SoundPartition));
@@ -375,7 +381,10 @@ mod tests {
             ("load calculation.xlsx", Category::Calculations),
             ("costume sketch.pdf", Category::Sketches),
             ("tech spec lighting.docx", Category::TechSpecLight),
-            ("Technical specification - sound.docx", Category::TechSpecSound),
+            (
+                "Technical specification - sound.docx",
+                Category::TechSpecSound,
+            ),
             ("set photos.pdf", Category::DecorPhotos),
             ("stage layout.pdf", Category::Layouts),
             ("hanging plot.pdf", Category::HangingList),
@@ -397,7 +406,10 @@ mod tests {
     fn a_part_number_narrows_the_keywords_to_its_part() {
         // "фото" (3.0) and "эскиз" (2.0): the number picks the part.
         assert_eq!(category("2.1 фото эскизов.pdf"), Some(Category::Sketches));
-        assert_eq!(category("3.1 фото эскизов.pdf"), Some(Category::DecorPhotos));
+        assert_eq!(
+            category("3.1 фото эскизов.pdf"),
+            Some(Category::DecorPhotos)
+        );
         // "костюм" in part 2 is the costume spec's subject, in part 3 the costume list.
         assert_eq!(category("3.9 костюмы.xlsx"), Some(Category::CostumeList));
     }
@@ -416,7 +428,11 @@ mod tests {
         assert_eq!(g.confidence, PART_POSITION_ONLY);
         assert_eq!(classify("1.9 скан.pdf"), None, "part 1 has six categories");
         assert_eq!(classify("5.1 скан.pdf"), None, "there is no part 5");
-        assert_eq!(classify("1.5x2 скан.pdf"), None, "a dimension, not a number");
+        assert_eq!(
+            classify("1.5x2 скан.pdf"),
+            None,
+            "a dimension, not a number"
+        );
     }
 
     #[test]
@@ -436,13 +452,22 @@ mod tests {
     #[test]
     fn an_image_without_words_is_probably_a_set_photo() {
         let g = classify("IMG_2041.JPG").unwrap();
-        assert_eq!((g.category, g.confidence), (Category::DecorPhotos, IMAGE_FILE));
+        assert_eq!(
+            (g.category, g.confidence),
+            (Category::DecorPhotos, IMAGE_FILE)
+        );
         assert_eq!(category("чертёж.png"), Some(Category::Drawings));
     }
 
     #[test]
     fn confidences_stay_between_zero_and_one() {
-        for name in ["2.1 ТЗ свет.pdf", "plan.dwg", "Костюмы.xlsx", "1.3 x.pdf", "a.jpg"] {
+        for name in [
+            "2.1 ТЗ свет.pdf",
+            "plan.dwg",
+            "Костюмы.xlsx",
+            "1.3 x.pdf",
+            "a.jpg",
+        ] {
             let g = classify(name).unwrap();
             assert!((0.0..=1.0).contains(&g.confidence), "{name}");
             assert!(!g.reason.is_empty());

@@ -147,7 +147,9 @@ pub async fn document_for_filing(
         "SELECT {FILED_COLUMNS} {FILED_FROM} WHERE {VISIBLE} AND d.id = $5 FOR UPDATE OF d"
     );
     let p = viewer.params();
-    let row = client.query_opt(&sql, &[p[0], p[1], p[2], p[3], &id]).await?;
+    let row = client
+        .query_opt(&sql, &[p[0], p[1], p[2], p[3], &id])
+        .await?;
     Ok(row.map(|row| DocumentRow {
         performance_id: row.get("performance_id"),
         title: row.get("title"),
@@ -197,7 +199,13 @@ pub async fn file(
                  passport_confidence = $5, passport_filed_at = now(),
                  version = version + 1, updated_at = now()
              WHERE theater_id = $1 AND id = $2",
-            &[&theater_id, &id, &performance_id, &category.code(), &confidence],
+            &[
+                &theater_id,
+                &id,
+                &performance_id,
+                &category.code(),
+                &confidence,
+            ],
         )
         .await?;
     Ok(())

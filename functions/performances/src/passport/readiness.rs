@@ -117,7 +117,14 @@ mod tests {
             Category::TechSpecLight,
             Category::Drawings,
         ]);
-        assert_eq!(r.overall, Progress { done: 5, required: 24, percent: 20 });
+        assert_eq!(
+            r.overall,
+            Progress {
+                done: 5,
+                required: 24,
+                percent: 20
+            }
+        );
         assert_eq!((r.parts[0].done, r.parts[0].percent), (3, 50));
         assert_eq!((r.parts[1].done, r.parts[1].percent), (1, 16));
         assert_eq!((r.parts[2].done, r.parts[2].percent), (0, 0));
@@ -125,7 +132,11 @@ mod tests {
         let missing: Vec<Category> = r.parts[0].missing.iter().map(|m| m.code).collect();
         assert_eq!(
             missing,
-            [Category::WeldingActs, Category::MaterialCerts, Category::Calculations]
+            [
+                Category::WeldingActs,
+                Category::MaterialCerts,
+                Category::Calculations
+            ]
         );
     }
 
@@ -134,7 +145,12 @@ mod tests {
         let r = of(&[Category::VideoPartition]);
         assert_eq!(r.overall.done, 0);
         assert_eq!(r.parts[2].done, 0);
-        assert!(r.parts[2].missing.iter().all(|m| m.code != Category::VideoPartition));
+        assert!(
+            r.parts[2]
+                .missing
+                .iter()
+                .all(|m| m.code != Category::VideoPartition)
+        );
         assert_eq!(r.parts[2].missing.len(), 9);
     }
 
@@ -142,8 +158,19 @@ mod tests {
     fn every_required_category_makes_a_complete_passport() {
         let all: Vec<Category> = Category::required_ones().collect();
         let r = of(&all);
-        assert_eq!(r.overall, Progress { done: 24, required: 24, percent: 100 });
-        assert!(r.parts.iter().all(|p| p.percent == 100 && p.missing.is_empty()));
+        assert_eq!(
+            r.overall,
+            Progress {
+                done: 24,
+                required: 24,
+                percent: 100
+            }
+        );
+        assert!(
+            r.parts
+                .iter()
+                .all(|p| p.percent == 100 && p.missing.is_empty())
+        );
         // One short is not rounded up to 100.
         let r = of(&all[1..]);
         assert_eq!(r.overall.percent, 95);

@@ -204,7 +204,15 @@ pub async fn file_document(
         }
     };
     let confidence = guess.as_ref().map(|g| g.confidence);
-    db::file(&tx, user.theater_id, body.document_id, id, category, confidence).await?;
+    db::file(
+        &tx,
+        user.theater_id,
+        body.document_id,
+        id,
+        category,
+        confidence,
+    )
+    .await?;
     let filed = reread(&tx, &viewer, body.document_id).await?;
     audit::record(
         &tx,

@@ -49,12 +49,10 @@ pub async fn live_state(
                 document_id: r.get("id"),
                 title: r.get("title"),
                 category: Category::parse(r.get("passport_category")).ok()?,
-                version: r
-                    .get::<_, Option<Uuid>>("version_id")
-                    .map(|id| VersionRef {
-                        id,
-                        number: r.get("number"),
-                    }),
+                version: r.get::<_, Option<Uuid>>("version_id").map(|id| VersionRef {
+                    id,
+                    number: r.get("number"),
+                }),
             })
         })
         .collect();

@@ -191,7 +191,9 @@ fn compare_sections(old: &[SectionState], new: &[SectionState]) -> Vec<SectionCh
             SectionChange {
                 code: n.code.clone(),
                 title: n.title.clone(),
-                changed: o.is_none_or(|o| o.content != n.content || o.responsible_user_id != n.responsible_user_id),
+                changed: o.is_none_or(|o| {
+                    o.content != n.content || o.responsible_user_id != n.responsible_user_id
+                }),
                 old: o.cloned(),
                 new: Some(n.clone()),
             }
@@ -361,17 +363,17 @@ mod tests {
 
     fn premiere() -> PassportState {
         PassportState {
-            sections: vec![
-                section("lighting", "12 приборов"),
-                section("sound", ""),
-            ],
+            sections: vec![section("lighting", "12 приборов"), section("sound", "")],
             documents: vec![
                 document(1, Category::TechSpecLight, Some((11, 1))),
                 document(2, Category::Drawings, Some((21, 3))),
                 document(3, Category::Rider, None),
             ],
             kit: vec![kit(100, 2, Some("props")), kit(101, 1, None)],
-            cast: vec![cast("Анна Петрова", "Нина"), cast("Иван Сидоров", "Треплев")],
+            cast: vec![
+                cast("Анна Петрова", "Нина"),
+                cast("Иван Сидоров", "Треплев"),
+            ],
         }
     }
 
@@ -391,10 +393,17 @@ mod tests {
         let old = premiere();
         let mut new = premiere();
         new.sections[0].content = "14 приборов".into();
-        new.documents[0].version = Some(VersionRef { id: id(12), number: 2 });
-        new.documents[2].version = Some(VersionRef { id: id(31), number: 1 });
+        new.documents[0].version = Some(VersionRef {
+            id: id(12),
+            number: 2,
+        });
+        new.documents[2].version = Some(VersionRef {
+            id: id(31),
+            number: 1,
+        });
         new.documents.remove(1);
-        new.documents.push(document(4, Category::Sketches, Some((41, 1))));
+        new.documents
+            .push(document(4, Category::Sketches, Some((41, 1))));
         new.kit[0].quantity = 3;
         new.kit.remove(1);
         new.kit.push(kit(102, 5, Some("costumes")));
@@ -403,7 +412,12 @@ mod tests {
 
         let d = compare(&old, &new);
         assert!(d.changed);
-        let changed: Vec<&str> = d.sections.iter().filter(|s| s.changed).map(|s| s.code.as_str()).collect();
+        let changed: Vec<&str> = d
+            .sections
+            .iter()
+            .filter(|s| s.changed)
+            .map(|s| s.code.as_str())
+            .collect();
         assert_eq!(changed, ["lighting"]);
         assert_eq!(d.sections[0].old.as_ref().unwrap().content, "12 приборов");
         assert_eq!(d.sections[0].new.as_ref().unwrap().content, "14 приборов");
@@ -412,18 +426,47 @@ mod tests {
             .documents
             .newer_versions
             .iter()
-            .map(|v| (v.document_id, v.old_version.map(|v| v.number), v.new_version.map(|v| v.number)))
+            .map(|v| {
+                (
+                    v.document_id,
+                    v.old_version.map(|v| v.number),
+                    v.new_version.map(|v| v.number),
+                )
+            })
             .collect();
         assert_eq!(newer, [(id(1), Some(1), Some(2)), (id(3), None, Some(1))]);
-        assert_eq!(d.documents.added.iter().map(|d| d.document_id).collect::<Vec<_>>(), [id(4)]);
-        assert_eq!(d.documents.removed.iter().map(|d| d.document_id).collect::<Vec<_>>(), [id(2)]);
+        assert_eq!(
+            d.documents
+                .added
+                .iter()
+                .map(|d| d.document_id)
+                .collect::<Vec<_>>(),
+            [id(4)]
+        );
+        assert_eq!(
+            d.documents
+                .removed
+                .iter()
+                .map(|d| d.document_id)
+                .collect::<Vec<_>>(),
+            [id(2)]
+        );
         assert!(d.documents.recategorized.is_empty());
 
-        assert_eq!(d.kit.added.iter().map(|k| k.item_id).collect::<Vec<_>>(), [id(102)]);
-        assert_eq!(d.kit.removed.iter().map(|k| k.item_id).collect::<Vec<_>>(), [id(101)]);
+        assert_eq!(
+            d.kit.added.iter().map(|k| k.item_id).collect::<Vec<_>>(),
+            [id(102)]
+        );
+        assert_eq!(
+            d.kit.removed.iter().map(|k| k.item_id).collect::<Vec<_>>(),
+            [id(101)]
+        );
         assert_eq!(d.kit.quantity_changed.len(), 1);
         assert_eq!(
-            (d.kit.quantity_changed[0].old_quantity, d.kit.quantity_changed[0].new_quantity),
+            (
+                d.kit.quantity_changed[0].old_quantity,
+                d.kit.quantity_changed[0].new_quantity
+            ),
             (2, 3)
         );
 
@@ -438,16 +481,28 @@ mod tests {
         let d = compare(&premiere(), &new);
         assert!(d.changed);
         assert_eq!(d.documents.recategorized.len(), 1);
-        assert_eq!(d.documents.recategorized[0].old_category, Category::Drawings);
+        assert_eq!(
+            d.documents.recategorized[0].old_category,
+            Category::Drawings
+        );
         assert!(d.documents.newer_versions.is_empty());
     }
 
     #[test]
     fn kit_lines_of_one_item_and_place_add_up_and_the_place_matters() {
-        let old = PassportState { kit: vec![kit(100, 1, None), kit(100, 1, None)], ..Default::default() };
-        let same = PassportState { kit: vec![kit(100, 2, None)], ..Default::default() };
+        let old = PassportState {
+            kit: vec![kit(100, 1, None), kit(100, 1, None)],
+            ..Default::default()
+        };
+        let same = PassportState {
+            kit: vec![kit(100, 2, None)],
+            ..Default::default()
+        };
         assert!(!compare(&old, &same).changed);
-        let moved = PassportState { kit: vec![kit(100, 2, Some("props"))], ..Default::default() };
+        let moved = PassportState {
+            kit: vec![kit(100, 2, Some("props"))],
+            ..Default::default()
+        };
         let d = compare(&old, &moved);
         assert_eq!((d.kit.added.len(), d.kit.removed.len()), (1, 1));
         assert_eq!(d.kit.removed[0].quantity, 2);
@@ -455,8 +510,14 @@ mod tests {
 
     #[test]
     fn sections_that_appear_or_vanish_are_changes() {
-        let old = PassportState { sections: vec![section("video", "x")], ..Default::default() };
-        let new = PassportState { sections: vec![section("effects", "y")], ..Default::default() };
+        let old = PassportState {
+            sections: vec![section("video", "x")],
+            ..Default::default()
+        };
+        let new = PassportState {
+            sections: vec![section("effects", "y")],
+            ..Default::default()
+        };
         let d = compare(&old, &new);
         let shape: Vec<(&str, bool, bool)> = d
             .sections
@@ -485,7 +546,8 @@ mod tests {
     #[test]
     fn a_frozen_state_survives_its_json_form() {
         let s = premiere();
-        let back: PassportState = serde_json::from_value(serde_json::to_value(&s).unwrap()).unwrap();
+        let back: PassportState =
+            serde_json::from_value(serde_json::to_value(&s).unwrap()).unwrap();
         assert_eq!(back, s);
     }
 }

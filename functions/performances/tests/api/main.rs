@@ -2,4 +2,5 @@
 //! store (the test's own queue prefix).
 
 mod helpers;
+mod passport;
 mod performances;
