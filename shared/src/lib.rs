@@ -6,9 +6,9 @@ pub mod auth;
 pub mod config;
 pub mod context;
 pub mod db;
-pub mod document_access;
 #[cfg(feature = "local")]
 pub mod dev_keys;
+pub mod document_access;
 #[cfg(feature = "local")]
 pub mod embedded_s3;
 pub mod error;
