@@ -8,6 +8,7 @@ pub mod context;
 pub mod db;
 #[cfg(feature = "local")]
 pub mod dev_keys;
+pub mod document_access;
 #[cfg(feature = "local")]
 pub mod embedded_s3;
 pub mod error;

@@ -62,6 +62,10 @@ enum Res {
     CastMember,
     Scene,
     PerformancePhoto,
+    Snapshot,
+    Checklist,
+    ChecklistItem,
+    ChecklistTemplate,
 }
 
 /// Path prefix → the resource each of its path parameters names. The longest matching prefix
@@ -121,11 +125,19 @@ const ROWS: &[(&str, &[(&str, Res)])] = &[
             ("cast_id", Res::CastMember),
             ("scene_id", Res::Scene),
             ("photo_id", Res::PerformancePhoto),
+            ("document_id", Res::Document),
+            ("snapshot_id", Res::Snapshot),
+            ("checklist_id", Res::Checklist),
+            ("item_id", Res::ChecklistItem),
         ],
     ),
     (
         "/api/v1/performances/kit/by-item/{item_id}",
         &[("item_id", Res::Item)],
+    ),
+    (
+        "/api/v1/performances/checklists/templates/{id}",
+        &[("id", Res::ChecklistTemplate)],
     ),
 ];
 
@@ -175,6 +187,14 @@ fn body_override(method: &str, path: &str, ids: &HashMap<Res, Uuid>) -> Option<V
             json!({"role_name": "Нина", "person_name": "Матрица"})
         }
         ("post", "/api/v1/performances/{id}/kit") => json!({"item_id": ids[&Res::Item]}),
+        // The generated sample of the status enum does not match its wire form yet (perf).
+        ("post", "/api/v1/performances/{id}/status") => json!({"status": "in_repertoire"}),
+        ("post", "/api/v1/performances/{id}/passport/documents") => {
+            json!({"document_id": ids[&Res::Document], "category": "rider"})
+        }
+        ("post", "/api/v1/performances/{id}/checklists") => {
+            json!({"template_id": ids[&Res::ChecklistTemplate]})
+        }
         _ => return None,
     })
 }
@@ -407,6 +427,35 @@ async fn seed(api: &Api, a: &Theatre) -> (HashMap<Res, Uuid>, String) {
         Res::PerformancePhoto,
         photo["image_id"].as_str().unwrap().parse().unwrap(),
     );
+    let performance_id = p;
+    let snapshot = api
+        .ok(
+            "post",
+            &format!("/api/v1/performances/{performance_id}/snapshots"),
+            t,
+            json!({"name": "Премьера", "kind": "as_premiered"}),
+        )
+        .await;
+    ids.insert(Res::Snapshot, id(&snapshot));
+    let template = api
+        .ok(
+            "post",
+            "/api/v1/performances/checklists/templates",
+            t,
+            json!({"name": "Матрица", "kind": "pre_show", "items": ["Проверить"]}),
+        )
+        .await;
+    ids.insert(Res::ChecklistTemplate, id(&template));
+    let checklist = api
+        .ok(
+            "post",
+            &format!("/api/v1/performances/{performance_id}/checklists"),
+            t,
+            json!({"template_id": id(&template)}),
+        )
+        .await;
+    ids.insert(Res::Checklist, id(&checklist));
+    ids.insert(Res::ChecklistItem, id(&checklist["items"][0]));
     let login = api
         .ok(
             "post",

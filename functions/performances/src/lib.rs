@@ -19,12 +19,15 @@ use utoipa_axum::router::OpenApiRouter;
 
 pub mod access;
 pub mod cast;
+pub mod checklists;
 pub mod domain;
 pub mod images;
 pub mod kit;
+pub mod passport;
 pub mod performances;
 pub mod scenes;
 pub mod sections;
+pub mod snapshots;
 
 /// Limits of poster and photo uploads and of the links handed out.
 #[derive(Clone, Debug)]
@@ -126,6 +129,9 @@ pub fn api() -> OpenApiRouter<PerformancesState> {
         .merge(images::routes())
         .merge(cast::routes())
         .merge(scenes::routes())
+        .merge(passport::routes())
+        .merge(snapshots::routes())
+        .merge(checklists::routes())
 }
 
 /// The OpenAPI document of this function.

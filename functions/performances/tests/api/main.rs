@@ -2,9 +2,12 @@
 //! store (the test's own queue prefix).
 
 mod cast;
+mod checklists;
 mod helpers;
 mod images;
 mod kit;
+mod passport;
 mod performances;
 mod scenes;
 mod sections;
+mod snapshots;
