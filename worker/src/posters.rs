@@ -133,13 +133,15 @@ fn variant_keys(job: ProcessPoster, performance_id: Uuid) -> Vec<String> {
         .collect()
 }
 
-/// Marks the image failed with `reason` (shown to clients) and removes its objects.
+/// Marks the image failed with `reason` (shown to clients) and removes its objects. A failed
+/// poster stays the performance's current one (confirming made it so), so the card shows the
+/// failure and its reason until a new poster is confirmed.
 async fn fail(deps: &Deps, job: ProcessPoster, claim: &Claim, reason: &str) -> anyhow::Result<()> {
     let client = deps.db.get().await?;
     let changed = client
         .execute(
             "UPDATE performance_images
-             SET status = 'failed', failure_reason = $3, is_current = false, updated_at = now()
+             SET status = 'failed', failure_reason = $3, updated_at = now()
              WHERE theater_id = $1 AND id = $2 AND status = 'processing'",
             &[&job.theater_id, &job.image_id, &reason],
         )
