@@ -50,6 +50,8 @@ impl ScheduleState {
     info(title = "Theatre Management System — schedule", version = "1"),
     modifiers(&BearerAuth),
     paths(feeds::venue_feed, feeds::my_feed, feeds::performance_feed),
+    // Referenced from a query-parameter struct (IntoParams), which does not register it.
+    components(schemas(events::Scope)),
     tags(
         (name = "schedule", description = "Venues, events, participants, kit reservations"),
         (name = "calendar", description = "iCalendar feeds and their tokens"),
