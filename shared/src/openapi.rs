@@ -268,6 +268,11 @@ pub fn finish(doc: &mut OpenApi) {
                 add_error(op, "415");
                 add_error(op, "422");
             }
+            // A query value with a control character (NUL, …) is refused at the boundary as a
+            // 422 naming the parameter (shared::extract::Query).
+            if has_query_parameters(op) {
+                add_error(op, "422");
+            }
             add_error(op, "503");
             for (status, response) in op.responses.responses.iter_mut() {
                 let RefOr::T(response) = response else {
@@ -285,6 +290,14 @@ pub fn finish(doc: &mut OpenApi) {
             }
         }
     }
+}
+
+fn has_query_parameters(op: &Operation) -> bool {
+    op.parameters.as_ref().is_some_and(|params| {
+        params
+            .iter()
+            .any(|p| matches!(p, RefOr::T(p) if matches!(p.parameter_in, ParameterIn::Query)))
+    })
 }
 
 /// A finished copy of `doc`.

@@ -677,7 +677,7 @@ pub async fn get_category(
 /// Update an inventory category
 #[utoipa::path(patch, path = "/api/v1/inventory/categories/{id}", tag = "inventory", security(("bearer" = ["inventory:edit"])),
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)), request_body = UpdateNodeRequest,
-    responses((status = 200, body = NodeView), (status = 403), (status = 404), (status = 412), (status = 422)))]
+    responses((status = 200, body = NodeView), (status = 403), (status = 404), (status = 409), (status = 412), (status = 422)))]
 #[instrument(skip_all)]
 pub async fn update_category(
     State(state): State<InventoryState>,
@@ -748,7 +748,7 @@ pub async fn get_location(
 /// Update location
 #[utoipa::path(patch, path = "/api/v1/inventory/locations/{id}", tag = "inventory", security(("bearer" = ["inventory:edit"])),
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)), request_body = UpdateNodeRequest,
-    responses((status = 200, body = NodeView), (status = 403), (status = 404), (status = 412), (status = 422)))]
+    responses((status = 200, body = NodeView), (status = 403), (status = 404), (status = 409), (status = 412), (status = 422)))]
 #[instrument(skip_all)]
 pub async fn update_location(
     State(state): State<InventoryState>,
