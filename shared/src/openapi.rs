@@ -404,7 +404,12 @@ mod tests {
             responses["404"]["content"][PROBLEM_MEDIA_TYPE]["schema"]["$ref"],
             "#/components/schemas/Problem"
         );
-        assert!(responses.get("422").is_none(), "no body, no 422");
+        assert!(responses.get("415").is_none(), "no body, no 415");
+        // Its query parameter can be refused with a 422 (a control character in the value).
+        assert!(
+            responses.get("422").is_some(),
+            "a query parameter brings its 422"
+        );
         assert!(json["components"]["schemas"]["Problem"]["properties"]["type"].is_object());
         assert!(operations_without_summary(&doc).is_empty());
     }
