@@ -17,7 +17,9 @@ pub mod events;
 pub mod feeds;
 pub mod participants;
 pub mod reservations;
+pub mod series;
 pub mod venues;
+pub mod vtimezone;
 
 /// The schedule function's state: the shared clients.
 #[derive(Clone)]
