@@ -11,6 +11,7 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+pub mod aggregates;
 pub mod clashes;
 pub mod domain;
 pub mod events;
@@ -74,6 +75,8 @@ pub fn api() -> OpenApiRouter<ScheduleState> {
         .routes(routes!(events::check_event))
         .routes(routes!(events::my_events))
         .routes(routes!(events::upcoming_events))
+        .routes(routes!(aggregates::event_counts))
+        .routes(routes!(aggregates::venue_utilisation))
         .routes(routes!(
             events::get_event,
             events::update_event,
