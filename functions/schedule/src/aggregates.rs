@@ -78,15 +78,32 @@ fn range(query: &RangeQuery) -> ApiResult<(NaiveDate, NaiveDate)> {
     Ok((from, to))
 }
 
-/// A venue filter must name one of the caller's venues (another theatre's is a 404).
-async fn check_venue(state: &ScheduleState, user: &AuthUser, venue: Option<Uuid>) -> ApiResult<()> {
-    if let Some(v) = venue {
-        let client = state.ctx.db.get().await?;
+/// What both aggregates start from: the checked range, a connection and the theatre's zone.
+struct Scope {
+    from: NaiveDate,
+    to: NaiveDate,
+    client: deadpool_postgres::Object,
+    tz: chrono_tz::Tz,
+}
+
+/// Authorises, parses the range and checks that a venue filter names one of the caller's
+/// venues (another theatre's is a 404).
+async fn scope(state: &ScheduleState, user: &AuthUser, query: &RangeQuery) -> ApiResult<Scope> {
+    user.require(Permission::ScheduleView)?;
+    let (from, to) = range(query)?;
+    let client = state.ctx.db.get().await?;
+    if let Some(v) = query.venue_id {
         load_venue(&client, user.theater_id, v, false)
             .await?
             .ok_or(ApiError::NotFound)?;
     }
-    Ok(())
+    let tz = theatre_zone(&client, user.theater_id).await?;
+    Ok(Scope {
+        from,
+        to,
+        client,
+        tz,
+    })
 }
 
 /// The events of one bucket.
@@ -125,12 +142,13 @@ pub async fn event_counts(
     user: AuthUser,
     Query(query): Query<RangeQuery>,
 ) -> ApiResult<JsonResponse<EventCounts>> {
-    user.require(Permission::ScheduleView)?;
-    let (from, to) = range(&query)?;
-    check_venue(&state, &user, query.venue_id).await?;
+    let Scope {
+        from,
+        to,
+        client,
+        tz,
+    } = scope(&state, &user, &query).await?;
     let period = query.period.unwrap_or_default();
-    let client = state.ctx.db.get().await?;
-    let tz = theatre_zone(&client, user.theater_id).await?;
     let rows = client
         .query(
             "WITH days AS (
@@ -231,11 +249,12 @@ pub async fn venue_utilisation(
     user: AuthUser,
     Query(query): Query<RangeQuery>,
 ) -> ApiResult<JsonResponse<Utilisation>> {
-    user.require(Permission::ScheduleView)?;
-    let (from, to) = range(&query)?;
-    check_venue(&state, &user, query.venue_id).await?;
-    let client = state.ctx.db.get().await?;
-    let tz = theatre_zone(&client, user.theater_id).await?;
+    let Scope {
+        from,
+        to,
+        client,
+        tz,
+    } = scope(&state, &user, &query).await?;
     // A venue's events never overlap (the exclusion constraint), so their clipped busy
     // ranges add up.
     let rows = client

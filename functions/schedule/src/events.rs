@@ -1228,13 +1228,10 @@ pub async fn update_event(
         (Scope::Following, Some(series)) => {
             crate::series::split(&tx, &user, series, &before, &targets, local_shift).await?;
         }
+        // One occurrence edited on its own: an override in the feed, the series' SEQUENCE grows.
         (_, series) => {
-            crate::series::touch(
-                &tx,
-                user.theater_id,
-                &series.into_iter().collect::<Vec<_>>(),
-            )
-            .await?
+            let series: Vec<Uuid> = series.into_iter().collect();
+            crate::series::touch(&tx, user.theater_id, &series).await?
         }
     }
     let warnings = participant_clashes(&tx, user.theater_id, &ids).await?;
@@ -1306,8 +1303,13 @@ pub async fn delete_event(
         }
         _ => vec![before],
     };
-    let series: Vec<Uuid> = targets.iter().filter_map(|t| t.series_id).collect();
-    crate::series::touch(&tx, user.theater_id, &series[..series.len().min(1)]).await?;
+    // The series' feed entry changes (an EXDATE more): its SEQUENCE grows.
+    let series: Vec<Uuid> = targets
+        .first()
+        .and_then(|t| t.series_id)
+        .into_iter()
+        .collect();
+    crate::series::touch(&tx, user.theater_id, &series).await?;
     for target in &targets {
         tx.execute(
             "DELETE FROM events WHERE theater_id = $1 AND id = $2",
