@@ -311,6 +311,23 @@ pub fn bounded_rule(rule: &str, last: DateTime<Utc>) -> Result<String, String> {
     Ok(parsed.until(utc(last)).to_string())
 }
 
+/// The rule of an all-day series as a feed writes it: RFC 5545 wants UNTIL of the same value
+/// type as a DATE DTSTART, so a UTC date-time UNTIL becomes its local date in `tz`.
+pub fn date_until(rule: &str, tz: chrono_tz::Tz) -> String {
+    rule.split(';')
+        .map(|part| {
+            part.strip_prefix("UNTIL=")
+                .and_then(|v| chrono::NaiveDateTime::parse_from_str(v, "%Y%m%dT%H%M%SZ").ok())
+                .map(|t| {
+                    let day = Utc.from_utc_datetime(&t).with_timezone(&tz).date_naive();
+                    format!("UNTIL={}", day.format("%Y%m%d"))
+                })
+                .unwrap_or_else(|| part.to_string())
+        })
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
 /// A series cut in two by a "this and following" edit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SplitRule {
@@ -538,5 +555,18 @@ mod tests {
         assert_eq!(shift, Duration::hours(1));
         let moved = shift_local(winter, shift, berlin);
         assert_eq!(moved.with_timezone(&berlin).hour(), 20);
+    }
+
+    #[test]
+    fn an_all_day_rule_ends_on_a_local_date() {
+        let moscow = chrono_tz::Europe::Moscow;
+        assert_eq!(
+            date_until("FREQ=WEEKLY;UNTIL=20270302T210000Z;BYDAY=TU", moscow),
+            "FREQ=WEEKLY;UNTIL=20270303;BYDAY=TU"
+        );
+        assert_eq!(
+            date_until("FREQ=DAILY;COUNT=3", moscow),
+            "FREQ=DAILY;COUNT=3"
+        );
     }
 }

@@ -474,6 +474,11 @@ fn fold(series: &Series, members: &[(EventView, String)]) -> Vec<icalendar::Even
     };
     let tz = series.tz;
     let all_day = template.all_day;
+    let rule = if all_day {
+        crate::domain::date_until(&rule, tz)
+    } else {
+        rule
+    };
     let sequence = u32::try_from(series.version).unwrap_or(0);
     let stamp = folded
         .iter()

@@ -472,3 +472,55 @@ async fn a_berlin_series_is_folded_with_rrule_exdate_overrides_and_a_vtimezone()
         .collect();
     assert!(seq.iter().all(|s| s == "5"), "{seq:?}");
 }
+
+#[tokio::test]
+async fn an_all_day_series_is_folded_with_dates_only() {
+    let app = spawn().await;
+    let admin = app.new_theater().await;
+    let v = new_venue(&app, &admin, 0, 0).await;
+    // Mondays, all day (Moscow), no end given: bounded to two years when stored.
+    let reply = app
+        .post("/api/v1/schedule/events", &admin.token,
+            json!({"kind": "maintenance", "title": "Санитарный день", "venue_id": v, "all_day": true,
+                   "start_date": "2027-03-01", "recurrence": {"rrule": "FREQ=WEEKLY;BYDAY=MO"}}))
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+    let occurrences = reply.body["occurrences"].as_array().unwrap();
+    let last = occurrences.last().unwrap()["starts_at"].as_str().unwrap();
+    let second = occurrences[1]["id"].as_str().unwrap();
+    assert_eq!(
+        app.delete(&format!("/api/v1/schedule/events/{second}"), &admin.token)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    let token = app
+        .post("/api/v1/schedule/calendar/tokens", &admin.token, json!({}))
+        .await;
+    let (status, text, _) = fetch(
+        &app,
+        &format!(
+            "/api/v1/schedule/calendar/venues/{v}.ics?token={}",
+            token.body["token"].as_str().unwrap()
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let events = parse(&text);
+    assert_eq!(events.len(), 1, "{text}");
+    let date = vec![("VALUE".to_string(), vec!["DATE".to_string()])];
+    assert_eq!(events[0]["DTSTART"].0, "20270301");
+    assert_eq!(events[0]["DTSTART"].1, date);
+    assert_eq!(events[0]["DTEND"].0, "20270302");
+    // The last Monday's local date, as a DATE like DTSTART (the stored start is the UTC
+    // instant of its local midnight, 21:00 the day before).
+    let last_day = chrono::DateTime::parse_from_rfc3339(last).unwrap() + chrono::Duration::hours(3);
+    assert_eq!(
+        events[0]["RRULE"].0,
+        format!("FREQ=WEEKLY;UNTIL={};BYDAY=MO", last_day.format("%Y%m%d"))
+    );
+    let exdates = all(&text, "EXDATE");
+    assert_eq!(exdates.len(), 1);
+    assert_eq!(exdates[0].0, "20270308");
+    assert_eq!(exdates[0].1, date);
+}
