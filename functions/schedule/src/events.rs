@@ -1288,7 +1288,10 @@ pub async fn delete_event(
     if expected.is_some_and(|v| v != before.version) {
         return Err(ApiError::PreconditionFailed);
     }
-    let targets: Vec<EventView> = match (scope.scope.unwrap_or_default(), before.series_id) {
+    let scope = scope.scope.unwrap_or_default();
+    let cut = before.recurrence_id.unwrap_or(before.starts_at);
+    let series = before.series_id;
+    let targets: Vec<EventView> = match (scope, series) {
         (Scope::Following, Some(series)) => {
             let sql = format!(
                 "SELECT {EVENT_COLUMNS} FROM events e
@@ -1303,13 +1306,6 @@ pub async fn delete_event(
         }
         _ => vec![before],
     };
-    // The series' feed entry changes (an EXDATE more): its SEQUENCE grows.
-    let series: Vec<Uuid> = targets
-        .first()
-        .and_then(|t| t.series_id)
-        .into_iter()
-        .collect();
-    crate::series::touch(&tx, user.theater_id, &series).await?;
     for target in &targets {
         tx.execute(
             "DELETE FROM events WHERE theater_id = $1 AND id = $2",
@@ -1321,6 +1317,17 @@ pub async fn delete_event(
             AuditEntry::by(&user, "event.delete", "event", target.id).before(target),
         )
         .await?;
+    }
+    match (scope, series) {
+        // The rule ends before the first deleted occurrence.
+        (Scope::Following, Some(series)) => {
+            crate::series::end_before(&tx, user.theater_id, series, cut).await?;
+        }
+        // One exception more (an EXDATE in the feed): the series' SEQUENCE grows.
+        (_, series) => {
+            let series: Vec<Uuid> = series.into_iter().collect();
+            crate::series::touch(&tx, user.theater_id, &series).await?;
+        }
     }
     tx.commit().await?;
     Ok(shared::http::no_content())

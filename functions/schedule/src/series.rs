@@ -28,6 +28,77 @@ pub async fn touch(client: &impl GenericClient, theater: Uuid, series: &[Uuid]) 
     Ok(())
 }
 
+/// A stored series' rule, zone and every instance its rule generates (exceptions aside).
+struct Stored {
+    rule: String,
+    tz: chrono_tz::Tz,
+    instances: Vec<DateTime<Utc>>,
+}
+
+async fn stored(tx: &Transaction<'_>, theater: Uuid, series: Uuid) -> ApiResult<Stored> {
+    let row = tx
+        .query_one(
+            "SELECT rrule, timezone, dtstart FROM event_series
+             WHERE theater_id = $1 AND id = $2 FOR UPDATE",
+            &[&theater, &series],
+        )
+        .await?;
+    let (rule, tz, dtstart): (String, String, DateTime<Utc>) = (row.get(0), row.get(1), row.get(2));
+    let tz = zone(&tz);
+    let instances = expand(&rule, &[], dtstart, tz)
+        .map_err(|m| ApiError::Unexpected(anyhow::anyhow!("stored rule of {series}: {m}")))?;
+    Ok(Stored {
+        rule,
+        tz,
+        instances,
+    })
+}
+
+/// Gives `series` its shortened rule, or removes it when nothing is left (`None`).
+async fn cut_rule(
+    tx: &Transaction<'_>,
+    theater: Uuid,
+    series: Uuid,
+    before: Option<&str>,
+) -> ApiResult<()> {
+    match before {
+        Some(before) => {
+            tx.execute(
+                "UPDATE event_series SET rrule = $3, version = version + 1, updated_at = now()
+                 WHERE theater_id = $1 AND id = $2",
+                &[&theater, &series, &before],
+            )
+            .await?;
+        }
+        None => {
+            tx.execute(
+                "DELETE FROM event_series WHERE theater_id = $1 AND id = $2",
+                &[&theater, &series],
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Ends `series` before the occurrence that the rule gave `cut` ("delete this and the
+/// following"): the rule stops there instead of listing the rest as exceptions.
+pub async fn end_before(
+    tx: &Transaction<'_>,
+    theater: Uuid,
+    series: Uuid,
+    cut: DateTime<Utc>,
+) -> ApiResult<()> {
+    let Stored {
+        rule, instances, ..
+    } = stored(tx, theater, series).await?;
+    let kept = instances.iter().filter(|t| **t < cut).count();
+    let last = instances.last().copied().unwrap_or(cut);
+    let rules = split_rule(&rule, kept, cut, 0, last)
+        .map_err(|m| ApiError::Unexpected(anyhow::anyhow!("stored rule of {series}: {m}")))?;
+    cut_rule(tx, theater, series, rules.before.as_deref()).await
+}
+
 /// Splits `series` at `chosen` after its occurrences `moved` (`chosen` and the later ones,
 /// already updated) were moved by `shift` on the local clock. Answers the new series.
 ///
@@ -42,17 +113,11 @@ pub async fn split(
     shift: Duration,
 ) -> ApiResult<Uuid> {
     let theater = user.theater_id;
-    let row = tx
-        .query_one(
-            "SELECT rrule, timezone, dtstart FROM event_series
-             WHERE theater_id = $1 AND id = $2 FOR UPDATE",
-            &[&theater, &series],
-        )
-        .await?;
-    let (rule, tz, dtstart): (String, String, DateTime<Utc>) = (row.get(0), row.get(1), row.get(2));
-    let tz = zone(&tz);
-    let instances = expand(&rule, &[], dtstart, tz)
-        .map_err(|m| ApiError::Unexpected(anyhow::anyhow!("stored rule of {series}: {m}")))?;
+    let Stored {
+        rule,
+        tz,
+        instances,
+    } = stored(tx, theater, series).await?;
     let cut = chosen.recurrence_id.unwrap_or(chosen.starts_at);
     let kept = instances.iter().filter(|t| **t < cut).count();
     let new_start = shift_local(cut, shift, tz);
@@ -96,24 +161,7 @@ pub async fn split(
         &[&theater, &new_series, &ids, &rids],
     )
     .await?;
-    match &rules.before {
-        Some(before) => {
-            tx.execute(
-                "UPDATE event_series SET rrule = $3, version = version + 1, updated_at = now()
-                 WHERE theater_id = $1 AND id = $2",
-                &[&theater, &series, before],
-            )
-            .await?;
-        }
-        // Split at its first occurrence: nothing of the old series is left.
-        None => {
-            tx.execute(
-                "DELETE FROM event_series WHERE theater_id = $1 AND id = $2",
-                &[&theater, &series],
-            )
-            .await?;
-        }
-    }
+    cut_rule(tx, theater, series, rules.before.as_deref()).await?;
     audit::record(
         tx,
         AuditEntry::by(user, "event_series.split", "event_series", series).after(json!({

@@ -251,6 +251,18 @@ async fn this_and_following_edits_move_the_rest_of_the_series() {
     assert_eq!(gone.status, StatusCode::NO_CONTENT);
     assert_eq!(listed(split).await.len(), 1);
     assert_eq!(listed(series).await.len(), 2);
+    // Deleting "this and following" ends the rule there rather than listing exceptions.
+    let rule: String = app
+        .db()
+        .await
+        .query_one(
+            "SELECT rrule FROM event_series WHERE id = $1",
+            &[&split.parse::<uuid::Uuid>().unwrap()],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(rule, "FREQ=DAILY;COUNT=1");
 }
 
 #[tokio::test]
