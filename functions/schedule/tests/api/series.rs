@@ -2,7 +2,9 @@ use chrono::{DateTime, Timelike, Utc};
 use serde_json::json;
 use testkit::StatusCode;
 
-use crate::helpers::{event, item, new_venue, performance, post_event, set_zone, spawn};
+use crate::helpers::{
+    event, item, new_venue, performance, post_event, set_zone, spawn, stored_rule,
+};
 
 #[tokio::test]
 async fn a_weekly_series_whose_fifth_occurrence_clashes_is_refused_naming_it() {
@@ -252,16 +254,7 @@ async fn this_and_following_edits_move_the_rest_of_the_series() {
     assert_eq!(listed(split).await.len(), 1);
     assert_eq!(listed(series).await.len(), 2);
     // Deleting "this and following" ends the rule there rather than listing exceptions.
-    let rule: String = app
-        .db()
-        .await
-        .query_one(
-            "SELECT rrule FROM event_series WHERE id = $1",
-            &[&split.parse::<uuid::Uuid>().unwrap()],
-        )
-        .await
-        .unwrap()
-        .get(0);
+    let rule = stored_rule(&app, split).await.unwrap();
     assert_eq!(rule, "FREQ=DAILY;COUNT=1");
 }
 
@@ -292,31 +285,12 @@ async fn a_following_edit_from_the_first_occurrence_replaces_the_series_and_keep
     assert_eq!(moved.status, StatusCode::OK, "{:?}", moved.body);
     let series = moved.body["series_id"].as_str().unwrap();
     assert_ne!(series, reply.body["series_id"].as_str().unwrap());
-    let left: i64 = app
-        .db()
-        .await
-        .query_one(
-            "SELECT count(*) FROM event_series WHERE id = $1",
-            &[&reply.body["series_id"]
-                .as_str()
-                .unwrap()
-                .parse::<uuid::Uuid>()
-                .unwrap()],
-        )
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(left, 0, "nothing of the old series is left");
-    let rule: String = app
-        .db()
-        .await
-        .query_one(
-            "SELECT rrule FROM event_series WHERE id = $1",
-            &[&series.parse::<uuid::Uuid>().unwrap()],
-        )
-        .await
-        .unwrap()
-        .get(0);
+    assert_eq!(
+        stored_rule(&app, reply.body["series_id"].as_str().unwrap()).await,
+        None,
+        "nothing of the old series is left"
+    );
+    let rule = stored_rule(&app, series).await.unwrap();
     assert_eq!(rule, "FREQ=WEEKLY;COUNT=4;BYDAY=TU,TH");
 }
 
