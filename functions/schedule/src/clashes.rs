@@ -148,3 +148,78 @@ pub async fn person_clashes(
         })
         .collect())
 }
+
+/// A participant's clash at one occurrence of an event or series.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ParticipantClash {
+    /// The occurrence (event) the person is invited to.
+    pub event_id: Uuid,
+    /// Its start, naming the occurrence of a series.
+    pub occurrence_starts_at: DateTime<Utc>,
+    #[serde(flatten)]
+    pub clash: PersonClash,
+}
+
+/// Every clash of the (not declining) participants of the non-cancelled `events`: other
+/// non-cancelled events they are invited to at the same time and their unavailability.
+pub async fn participant_clashes(
+    client: &impl GenericClient,
+    theater: Uuid,
+    events: &[Uuid],
+) -> ApiResult<Vec<ParticipantClash>> {
+    let rows = client
+        .query(
+            "WITH mine AS (
+                 SELECT t.id, t.starts_at, p.user_id, tstzrange(t.starts_at, t.ends_at, '[)') AS span
+                 FROM events t JOIN event_participants p ON p.event_id = t.id
+                 WHERE t.theater_id = $1 AND t.id = ANY($2) AND t.status <> 'cancelled'
+                   AND p.answer <> 'declined')
+             SELECT m.id, m.starts_at, m.user_id, 'event' AS kind, o.id, o.title, o.starts_at, o.ends_at
+             FROM mine m
+             JOIN event_participants op ON op.theater_id = $1 AND op.user_id = m.user_id
+                  AND op.answer <> 'declined' AND op.event_id <> m.id
+             JOIN events o ON o.id = op.event_id AND o.status <> 'cancelled'
+             WHERE tstzrange(o.starts_at, o.ends_at, '[)') && m.span
+             UNION ALL
+             SELECT m.id, m.starts_at, m.user_id, 'unavailable', u.id,
+                    coalesce(u.reason, 'unavailable'), u.starts_at, u.ends_at
+             FROM mine m
+             JOIN unavailability u ON u.theater_id = $1 AND u.user_id = m.user_id
+                  AND tstzrange(u.starts_at, u.ends_at, '[)') && m.span
+             ORDER BY 2, 3, 7, 5 LIMIT 200",
+            &[&theater, &events],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| ParticipantClash {
+            event_id: r.get(0),
+            occurrence_starts_at: r.get(1),
+            clash: PersonClash {
+                user_id: r.get(2),
+                kind: r.get(3),
+                id: r.get(4),
+                title: r.get(5),
+                starts_at: r.get(6),
+                ends_at: r.get(7),
+            },
+        })
+        .collect())
+}
+
+/// The 409 of `strict=true` when participants are busy: names the first occurrence concerned
+/// and lists every clash in `conflicts`.
+pub fn people_busy_error(clashes: Vec<ParticipantClash>) -> ApiError {
+    let detail = match clashes.first() {
+        Some(c) => format!(
+            "a participant is busy elsewhere at the occurrence starting {} ({} clash(es) in all)",
+            c.occurrence_starts_at.to_rfc3339(),
+            clashes.len()
+        ),
+        None => "a participant is busy elsewhere".into(),
+    };
+    ApiError::conflict_with(
+        detail,
+        json!({ "reason": "person_busy", "conflicts": clashes }),
+    )
+}

@@ -289,6 +289,117 @@ pub fn expand(
     Ok(starts)
 }
 
+fn parse_rule(rule: &str) -> Result<rrule::RRule<rrule::Unvalidated>, String> {
+    let rule = rule.trim();
+    rule.strip_prefix("RRULE:")
+        .unwrap_or(rule)
+        .parse()
+        .map_err(|e| format!("not a valid RRULE: {e}"))
+}
+
+fn utc(t: DateTime<Utc>) -> DateTime<rrule::Tz> {
+    t.with_timezone(&rrule::Tz::UTC)
+}
+
+/// The rule as a feed must write it: a rule without COUNT or UNTIL was cut at the expansion
+/// bound when stored, so calendar apps get that bound as UNTIL (the `last` occurrence).
+pub fn bounded_rule(rule: &str, last: DateTime<Utc>) -> Result<String, String> {
+    let parsed = parse_rule(rule)?;
+    if parsed.get_count().is_some() || parsed.get_until().is_some() {
+        return Ok(parsed.to_string());
+    }
+    Ok(parsed.until(utc(last)).to_string())
+}
+
+/// The rule of an all-day series as a feed writes it: RFC 5545 wants UNTIL of the same value
+/// type as a DATE DTSTART, so a UTC date-time UNTIL becomes its local date in `tz`.
+pub fn date_until(rule: &str, tz: chrono_tz::Tz) -> String {
+    rule.split(';')
+        .map(|part| {
+            part.strip_prefix("UNTIL=")
+                .and_then(|v| chrono::NaiveDateTime::parse_from_str(v, "%Y%m%dT%H%M%SZ").ok())
+                .map(|t| {
+                    let day = Utc.from_utc_datetime(&t).with_timezone(&tz).date_naive();
+                    format!("UNTIL={}", day.format("%Y%m%d"))
+                })
+                .unwrap_or_else(|| part.to_string())
+        })
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+/// A series cut in two by a "this and following" edit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SplitRule {
+    /// The original rule ended before the cut (`None`: nothing of it is left).
+    pub before: Option<String>,
+    /// The rule of the new series that starts at the cut.
+    pub after: String,
+}
+
+/// Cuts `rule` before its occurrence number `kept` (0-based; `kept` occurrences stay with the
+/// original): the original keeps COUNT=`kept` when it counted (RFC 5545 forbids COUNT with
+/// UNTIL), else ends with UNTIL one second before `cut`. The new series continues with the
+/// remaining count or until `last_after`; `days_moved` shifts its BYDAY weekdays with the edit.
+pub fn split_rule(
+    rule: &str,
+    kept: usize,
+    cut: DateTime<Utc>,
+    days_moved: i64,
+    last_after: DateTime<Utc>,
+) -> Result<SplitRule, String> {
+    let parsed = parse_rule(rule)?;
+    let kept_u32 = u32::try_from(kept).map_err(|_| "too many occurrences".to_string())?;
+    let before = (kept > 0).then(|| match parsed.get_count() {
+        Some(_) => parsed.clone().count(kept_u32).to_string(),
+        None => parsed
+            .clone()
+            .until(utc(cut - Duration::seconds(1)))
+            .to_string(),
+    });
+    let mut after = match parsed.get_count() {
+        Some(n) => parsed.clone().count(n.saturating_sub(kept_u32).max(1)),
+        None => parsed.clone().until(utc(last_after)),
+    };
+    let shift = days_moved.rem_euclid(7);
+    if shift != 0 && !parsed.get_by_weekday().is_empty() {
+        let moved = |mut w: chrono::Weekday| {
+            for _ in 0..shift {
+                w = w.succ();
+            }
+            w
+        };
+        let days = parsed
+            .get_by_weekday()
+            .iter()
+            .map(|d| match *d {
+                rrule::NWeekday::Every(w) => rrule::NWeekday::Every(moved(w)),
+                rrule::NWeekday::Nth(n, w) => rrule::NWeekday::Nth(n, moved(w)),
+            })
+            .collect();
+        after = after.by_weekday(days);
+    }
+    Ok(SplitRule {
+        before,
+        after: after.to_string(),
+    })
+}
+
+/// `t` moved by `shift` on the local clock of `tz` (a 19:00 occurrence moved by an hour is at
+/// 20:00 on either side of a DST change).
+pub fn shift_local(t: DateTime<Utc>, shift: Duration, tz: chrono_tz::Tz) -> DateTime<Utc> {
+    let local = t.with_timezone(&tz).naive_local() + shift;
+    tz.from_local_datetime(&local)
+        .earliest()
+        .map(|l| l.with_timezone(&Utc))
+        .unwrap_or(t + shift)
+}
+
+/// How far `to` is from `from` on the local clock of `tz`.
+pub fn local_difference(from: DateTime<Utc>, to: DateTime<Utc>, tz: chrono_tz::Tz) -> Duration {
+    to.with_timezone(&tz).naive_local() - from.with_timezone(&tz).naive_local()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -394,5 +505,68 @@ mod tests {
         assert_eq!(s.to_rfc3339(), "2026-02-28T21:00:00+00:00");
         assert_eq!(e - s, Duration::hours(24));
         assert!(all_day_range(tz, d, d.pred_opt().unwrap()).is_err());
+    }
+
+    #[test]
+    fn a_rule_without_an_end_gets_its_bound_as_until() {
+        let last = Utc.with_ymd_and_hms(2027, 3, 2, 18, 0, 0).unwrap();
+        assert_eq!(
+            bounded_rule("FREQ=WEEKLY;BYDAY=TU", last).unwrap(),
+            "FREQ=WEEKLY;UNTIL=20270302T180000Z;BYDAY=TU"
+        );
+        assert_eq!(
+            bounded_rule("RRULE:FREQ=DAILY;COUNT=3", last).unwrap(),
+            "FREQ=DAILY;COUNT=3"
+        );
+    }
+
+    #[test]
+    fn a_split_ends_the_original_before_the_cut_and_continues_the_rest() {
+        let cut = Utc.with_ymd_and_hms(2026, 11, 3, 18, 0, 0).unwrap();
+        let last = Utc.with_ymd_and_hms(2026, 12, 30, 18, 0, 0).unwrap();
+        let s = split_rule("FREQ=WEEKLY;BYDAY=TU;COUNT=10", 2, cut, 1, last).unwrap();
+        assert_eq!(s.before.as_deref(), Some("FREQ=WEEKLY;COUNT=2;BYDAY=TU"));
+        assert_eq!(s.after, "FREQ=WEEKLY;COUNT=8;BYDAY=WE");
+        let s = split_rule("FREQ=WEEKLY", 2, cut, 0, last).unwrap();
+        assert_eq!(
+            s.before.as_deref(),
+            Some("FREQ=WEEKLY;UNTIL=20261103T175959Z")
+        );
+        assert_eq!(s.after, "FREQ=WEEKLY;UNTIL=20261230T180000Z");
+        assert_eq!(
+            split_rule("FREQ=DAILY", 0, cut, 0, last).unwrap().before,
+            None
+        );
+    }
+
+    #[test]
+    fn a_local_shift_keeps_the_wall_clock_across_dst() {
+        let berlin = chrono_tz::Europe::Berlin;
+        let summer = berlin
+            .with_ymd_and_hms(2026, 10, 20, 19, 0, 0)
+            .unwrap()
+            .with_timezone(&Utc);
+        let winter = berlin
+            .with_ymd_and_hms(2026, 10, 27, 19, 0, 0)
+            .unwrap()
+            .with_timezone(&Utc);
+        let one = summer + Duration::hours(1);
+        let shift = local_difference(summer, one, berlin);
+        assert_eq!(shift, Duration::hours(1));
+        let moved = shift_local(winter, shift, berlin);
+        assert_eq!(moved.with_timezone(&berlin).hour(), 20);
+    }
+
+    #[test]
+    fn an_all_day_rule_ends_on_a_local_date() {
+        let moscow = chrono_tz::Europe::Moscow;
+        assert_eq!(
+            date_until("FREQ=WEEKLY;UNTIL=20270302T210000Z;BYDAY=TU", moscow),
+            "FREQ=WEEKLY;UNTIL=20270303;BYDAY=TU"
+        );
+        assert_eq!(
+            date_until("FREQ=DAILY;COUNT=3", moscow),
+            "FREQ=DAILY;COUNT=3"
+        );
     }
 }

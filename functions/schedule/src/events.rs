@@ -23,10 +23,15 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::ScheduleState;
-use crate::clashes::{Conflict, Slot, is_venue_clash, venue_clash_error, venue_conflicts};
-use crate::domain::{
-    EventKind, EventStatus, Exdate, all_day_range, buffer, colour, expand, time_range, zone,
+use crate::clashes::{
+    Conflict, ParticipantClash, Slot, is_venue_clash, participant_clashes, people_busy_error,
+    venue_clash_error, venue_conflicts,
 };
+use crate::domain::{
+    EventKind, EventStatus, Exdate, ParticipantRole, all_day_range, buffer, colour, expand,
+    local_difference, shift_local, time_range, zone,
+};
+use crate::participants::{InviteRequest, StrictQuery};
 use crate::venues::load_venue;
 
 /// An event as the API shows it.
@@ -197,6 +202,9 @@ pub struct CreateEventRequest {
     /// Also reserve the performance's kit list.
     pub reserve_kit: bool,
     pub recurrence: Option<Recurrence>,
+    /// People invited to the event (every occurrence of a series); their clashes at any
+    /// occurrence come back in `warnings`, or as a 409 with `strict=true`.
+    pub participants: Vec<InviteRequest>,
 }
 
 /// A request parsed into what will be stored.
@@ -217,6 +225,7 @@ struct NewEvent {
     items: Vec<ItemLine>,
     reserve_kit: bool,
     recurrence: Option<(String, Vec<Exdate>)>,
+    participants: Vec<(Uuid, ParticipantRole)>,
 }
 
 fn parse_new(body: CreateEventRequest) -> ApiResult<NewEvent> {
@@ -278,6 +287,15 @@ fn parse_new(body: CreateEventRequest) -> ApiResult<NewEvent> {
     if body.items.len() > 500 {
         errors.add("items", "at most 500 lines");
     }
+    if body.participants.len() > 200 {
+        errors.add("participants", "at most 200 people");
+    }
+    let mut participants: Vec<(Uuid, ParticipantRole)> = Vec::new();
+    for p in &body.participants {
+        if !participants.iter().any(|(u, _)| *u == p.user_id) {
+            participants.push((p.user_id, p.role.unwrap_or(ParticipantRole::Other)));
+        }
+    }
     if body.reserve_kit && body.performance_id.is_none() {
         errors.add("reserve_kit", "needs a performance_id");
     }
@@ -317,6 +335,7 @@ fn parse_new(body: CreateEventRequest) -> ApiResult<NewEvent> {
         items: body.items,
         reserve_kit: body.reserve_kit,
         recurrence,
+        participants,
     })
 }
 
@@ -338,6 +357,8 @@ pub struct CreatedEvent {
     pub occurrences: Vec<OccurrenceRef>,
     /// Kit lines reserved for every occurrence.
     pub reserved_items: Vec<ItemLine>,
+    /// Participants busy elsewhere at an occurrence (other invitations, unavailability).
+    pub warnings: Vec<ParticipantClash>,
 }
 
 /// The kit lines of a request: the extra items plus the performance's kit list, summed per item.
@@ -544,6 +565,7 @@ async fn insert_event(
     )
     .await?;
     reservations::reserve_for_events(tx, user.theater_id, Some(user.user_id), &ids, &lines).await?;
+    invite_to_all(tx, user.theater_id, &ids, &new.participants).await?;
     let sql = format!(
         "SELECT {EVENT_COLUMNS} FROM events e WHERE e.theater_id = $1 AND e.id = ANY($2)
          ORDER BY e.starts_at"
@@ -560,6 +582,41 @@ async fn insert_event(
     Ok((views, lines))
 }
 
+/// Invites `people` to every event of `ids` (the occurrences of a series).
+async fn invite_to_all(
+    tx: &Transaction<'_>,
+    theater: Uuid,
+    ids: &[Uuid],
+    people: &[(Uuid, ParticipantRole)],
+) -> ApiResult<()> {
+    if people.is_empty() {
+        return Ok(());
+    }
+    let users: Vec<Uuid> = people.iter().map(|(u, _)| *u).collect();
+    let roles: Vec<&str> = people.iter().map(|(_, r)| r.as_str()).collect();
+    let found: i64 = tx
+        .query_one(
+            "SELECT count(*) FROM users WHERE theater_id = $1 AND id = ANY($2) AND is_active",
+            &[&theater, &users],
+        )
+        .await?
+        .get(0);
+    if found != users.len() as i64 {
+        return Err(ApiError::invalid(
+            "participants",
+            "every participant must be an active user of this theatre",
+        ));
+    }
+    tx.execute(
+        "INSERT INTO event_participants (id, theater_id, event_id, user_id, role)
+         SELECT gen_random_uuid(), $1, e.id, p.user_id, p.role
+         FROM unnest($2::uuid[]) AS e (id), unnest($3::uuid[], $4::text[]) AS p (user_id, role)",
+        &[&theater, &ids, &users, &roles],
+    )
+    .await?;
+    Ok(())
+}
+
 /// Runs a creation; `commit = false` is the dry run. A venue clash is described after the
 /// rollback (the failed statement aborted the transaction).
 async fn run_create(
@@ -567,6 +624,7 @@ async fn run_create(
     user: &AuthUser,
     new: NewEvent,
     commit: bool,
+    strict: bool,
 ) -> ApiResult<CreatedEvent> {
     let mut client = state.ctx.db.get().await?;
     let tz = theatre_zone(&client, user.theater_id).await?;
@@ -574,6 +632,12 @@ async fn run_create(
     let outcome = insert_event(&tx, user, &new, tz).await;
     match outcome {
         Ok((views, lines)) => {
+            let ids: Vec<Uuid> = views.iter().map(|v| v.id).collect();
+            let warnings = participant_clashes(&tx, user.theater_id, &ids).await?;
+            if strict && !warnings.is_empty() {
+                tx.rollback().await?;
+                return Err(people_busy_error(warnings));
+            }
             if commit {
                 tx.commit().await?;
             } else {
@@ -601,6 +665,7 @@ async fn run_create(
                         quantity: l.quantity,
                     })
                     .collect(),
+                warnings,
             })
         }
         Err(Failure::Other(e)) => Err(e),
@@ -621,17 +686,18 @@ async fn run_create(
 /// `reserve_kit`, the performance's kit list are reserved for every occurrence (409 with the
 /// events already holding an item).
 #[utoipa::path(post, path = "/api/v1/schedule/events", tag = "schedule", operation_id = "create_event",
-    security(("bearer" = ["schedule:edit"])), request_body = CreateEventRequest,
+    security(("bearer" = ["schedule:edit"])), request_body = CreateEventRequest, params(StrictQuery),
     responses((status = 201, body = CreatedEvent), (status = 403), (status = 409), (status = 422)))]
 #[instrument(skip_all)]
 pub async fn create_event(
     State(state): State<ScheduleState>,
     user: AuthUser,
+    Query(strict): Query<StrictQuery>,
     Json(body): Json<CreateEventRequest>,
 ) -> ApiResult<Response> {
     user.require(Permission::ScheduleEdit)?;
     let new = parse_new(body)?;
-    let created = run_create(&state, &user, new, true).await?;
+    let created = run_create(&state, &user, new, true, strict.strict.unwrap_or(false)).await?;
     Ok(shared::http::created(created.event.version, created))
 }
 
@@ -650,6 +716,8 @@ pub struct CheckResult {
     pub occurrence: Option<serde_json::Value>,
     /// How many occurrences the event would have.
     pub occurrences: usize,
+    /// Participants busy elsewhere (a refusal with `strict=true`).
+    pub warnings: Vec<ParticipantClash>,
 }
 
 /// Check an event without booking it
@@ -657,17 +725,18 @@ pub struct CheckResult {
 /// Runs the very creation (constraint, kit rule) inside a transaction that is always rolled
 /// back, so the answer is the one a creation would get at this moment.
 #[utoipa::path(post, path = "/api/v1/schedule/events/check", tag = "schedule", operation_id = "check_event",
-    security(("bearer" = ["schedule:view"])), request_body = CreateEventRequest,
+    security(("bearer" = ["schedule:view"])), request_body = CreateEventRequest, params(StrictQuery),
     responses((status = 200, body = CheckResult), (status = 403), (status = 422)))]
 #[instrument(skip_all)]
 pub async fn check_event(
     State(state): State<ScheduleState>,
     user: AuthUser,
+    Query(strict): Query<StrictQuery>,
     Json(body): Json<CreateEventRequest>,
 ) -> ApiResult<JsonResponse<CheckResult>> {
     user.require(Permission::ScheduleView)?;
     let new = parse_new(body)?;
-    match run_create(&state, &user, new, false).await {
+    match run_create(&state, &user, new, false, strict.strict.unwrap_or(false)).await {
         Ok(created) => Ok(JsonResponse(CheckResult {
             ok: true,
             detail: None,
@@ -675,6 +744,7 @@ pub async fn check_event(
             conflicts: vec![],
             occurrence: None,
             occurrences: created.occurrences.len(),
+            warnings: created.warnings,
         })),
         Err(ApiError::Conflict { detail, extra }) => {
             let extra = extra.unwrap_or_default();
@@ -693,6 +763,7 @@ pub async fn check_event(
                     .unwrap_or_default(),
                 occurrence: extra.get("occurrence").cloned(),
                 occurrences: 0,
+                warnings: vec![],
             }))
         }
         Err(e) => Err(e),
@@ -895,12 +966,32 @@ pub enum Scope {
     Following,
 }
 
-/// The scope of an edit.
+/// The scope of a deletion.
 #[derive(Deserialize, utoipa::IntoParams, Default)]
 #[into_params(parameter_in = Query)]
 pub struct ScopeQuery {
     /// `this` (default) or `following` (this and the later occurrences of the series).
     pub scope: Option<Scope>,
+}
+
+/// The scope of an edit and how to treat busy participants.
+#[derive(Deserialize, utoipa::IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct EditQuery {
+    /// `this` (default) or `following`: this and the later occurrences, split off into a new
+    /// series that carries the edit (the original rule ends before this occurrence).
+    pub scope: Option<Scope>,
+    /// Refuse (409) instead of warning when a participant is busy elsewhere at a new time.
+    pub strict: Option<bool>,
+}
+
+/// An updated event with what keeps its participants busy meanwhile.
+#[derive(Serialize, ToSchema)]
+pub struct UpdatedEvent {
+    #[serde(flatten)]
+    pub event: EventView,
+    /// Participants' clashes at the edited occurrences (other invitations, unavailability).
+    pub warnings: Vec<ParticipantClash>,
 }
 
 #[derive(Deserialize, ToSchema, Default)]
@@ -954,16 +1045,16 @@ fn patch_text(
 /// the item's other holders, a move outside the status machine a 409 naming the current status.
 #[utoipa::path(patch, path = "/api/v1/schedule/events/{id}", tag = "schedule", operation_id = "update_event",
     security(("bearer" = ["schedule:edit"])),
-    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header), ScopeQuery),
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header), EditQuery),
     request_body = UpdateEventRequest,
-    responses((status = 200, body = EventView), (status = 403), (status = 404), (status = 409), (status = 412), (status = 422)))]
+    responses((status = 200, body = UpdatedEvent), (status = 403), (status = 404), (status = 409), (status = 412), (status = 422)))]
 #[instrument(skip_all)]
 pub async fn update_event(
     State(state): State<ScheduleState>,
     user: AuthUser,
     Path(id): Path<Uuid>,
     IfMatch(expected): IfMatch,
-    Query(scope): Query<ScopeQuery>,
+    Query(query): Query<EditQuery>,
     Json(body): Json<UpdateEventRequest>,
 ) -> ApiResult<Response> {
     user.require(Permission::ScheduleEdit)?;
@@ -996,7 +1087,7 @@ pub async fn update_event(
         return Err(errors.into_error());
     };
     let performance = body.performance_id.into_option();
-    let scope = scope.scope.unwrap_or_default();
+    let scope = query.scope.unwrap_or_default();
 
     let mut client = state.ctx.db.get().await?;
     let tz = theatre_zone(&client, user.theater_id).await?;
@@ -1014,7 +1105,9 @@ pub async fn update_event(
         before.ends_at
     });
     time_range(new_start, new_end).map_err(|m| ApiError::invalid("ends_at", m))?;
-    let shift = new_start - before.starts_at;
+    // Later occurrences move by the same amount on the local clock (19:00 stays 19:00 + shift
+    // across a DST change).
+    let local_shift = local_difference(before.starts_at, new_start, tz);
     let length = new_end - new_start;
     if let Some(venue) = body.venue_id {
         let v = load_venue(&tx, user.theater_id, venue, false)
@@ -1075,7 +1168,8 @@ pub async fn update_event(
         let (s, e) = if target.id == id {
             (new_start, new_end)
         } else {
-            (target.starts_at + shift, target.starts_at + shift + length)
+            let s = shift_local(target.starts_at, local_shift, tz);
+            (s, s + length)
         };
         let result = tx
             .execute(
@@ -1130,6 +1224,20 @@ pub async fn update_event(
     }
     let ids: Vec<Uuid> = targets.iter().map(|t| t.id).collect();
     reservations::recheck(&tx, user.theater_id, &ids).await?;
+    match (scope, before.series_id) {
+        (Scope::Following, Some(series)) => {
+            crate::series::split(&tx, &user, series, &before, &targets, local_shift).await?;
+        }
+        // One occurrence edited on its own: an override in the feed, the series' SEQUENCE grows.
+        (_, series) => {
+            let series: Vec<Uuid> = series.into_iter().collect();
+            crate::series::touch(&tx, user.theater_id, &series).await?
+        }
+    }
+    let warnings = participant_clashes(&tx, user.theater_id, &ids).await?;
+    if query.strict.unwrap_or(false) && !warnings.is_empty() {
+        return Err(people_busy_error(warnings));
+    }
     let mut first = None;
     for target in &targets {
         let after = load_event(&tx, user.theater_id, target.id, tz, false)
@@ -1147,8 +1255,11 @@ pub async fn update_event(
         }
     }
     tx.commit().await?;
-    let after = first.ok_or(ApiError::NotFound)?;
-    Ok(shared::http::with_etag(after.version, after))
+    let event = first.ok_or(ApiError::NotFound)?;
+    Ok(shared::http::with_etag(
+        event.version,
+        UpdatedEvent { event, warnings },
+    ))
 }
 
 /// Delete an event (or it and the following occurrences)
@@ -1177,7 +1288,10 @@ pub async fn delete_event(
     if expected.is_some_and(|v| v != before.version) {
         return Err(ApiError::PreconditionFailed);
     }
-    let targets: Vec<EventView> = match (scope.scope.unwrap_or_default(), before.series_id) {
+    let scope = scope.scope.unwrap_or_default();
+    let cut = before.recurrence_id.unwrap_or(before.starts_at);
+    let series = before.series_id;
+    let targets: Vec<EventView> = match (scope, series) {
         (Scope::Following, Some(series)) => {
             let sql = format!(
                 "SELECT {EVENT_COLUMNS} FROM events e
@@ -1203,6 +1317,17 @@ pub async fn delete_event(
             AuditEntry::by(&user, "event.delete", "event", target.id).before(target),
         )
         .await?;
+    }
+    match (scope, series) {
+        // The rule ends before the first deleted occurrence.
+        (Scope::Following, Some(series)) => {
+            crate::series::end_before(&tx, user.theater_id, series, cut).await?;
+        }
+        // One exception more (an EXDATE in the feed): the series' SEQUENCE grows.
+        (_, series) => {
+            let series: Vec<Uuid> = series.into_iter().collect();
+            crate::series::touch(&tx, user.theater_id, &series).await?;
+        }
     }
     tx.commit().await?;
     Ok(shared::http::no_content())

@@ -8,7 +8,9 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
-use icalendar::{Calendar, Component, EventLike, EventStatus as IcalStatus};
+use icalendar::{
+    Calendar, CalendarDateTime, Component, DatePerhapsTime, EventLike, EventStatus as IcalStatus,
+};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use shared::audit::{self, AuditEntry};
@@ -286,11 +288,50 @@ async fn feed(state: &ScheduleState, owner: FeedOwner, scope: Scope) -> ApiResul
             ],
         )
         .await?;
-    let events: Vec<(EventView, String)> = rows
+    let mut events: Vec<(EventView, String)> = rows
         .iter()
         .map(|r| (from_row(r, tz), r.get("venue_name")))
         .collect();
-    let body = render(&name, tz, &events);
+    // A series is folded into one VEVENT: all of its occurrences this feed shows are needed,
+    // not only those in the window, so that EXDATE lists only what is really missing.
+    let mut series_ids: Vec<Uuid> = events.iter().filter_map(|(e, _)| e.series_id).collect();
+    series_ids.sort();
+    series_ids.dedup();
+    let mut series = Vec::new();
+    if !series_ids.is_empty() {
+        events.retain(|(e, _)| e.series_id.is_none());
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS}, v.name AS venue_name FROM events e
+             JOIN venues v ON v.id = e.venue_id
+             WHERE e.theater_id = $1 AND {filter} AND e.series_id = ANY($3)
+             ORDER BY e.starts_at, e.id"
+        );
+        let occurrences = client.query(&sql, &[&theater, &id, &series_ids]).await?;
+        let rows = client
+            .query(
+                "SELECT id, rrule, timezone, dtstart, version, updated_at FROM event_series
+                 WHERE theater_id = $1 AND id = ANY($2) ORDER BY dtstart, id",
+                &[&theater, &series_ids],
+            )
+            .await?;
+        for r in rows {
+            let info = Series {
+                id: r.get(0),
+                rrule: r.get(1),
+                tz: crate::domain::zone(r.get(2)),
+                dtstart: r.get(3),
+                version: r.get(4),
+                updated_at: r.get(5),
+            };
+            let members = occurrences
+                .iter()
+                .filter(|o| o.get::<_, Option<Uuid>>("series_id") == Some(info.id))
+                .map(|o| (from_row(o, tz), o.get("venue_name")))
+                .collect();
+            series.push((info, members));
+        }
+    }
+    let body = render(&name, tz, &events, &series);
     let mut response = (StatusCode::OK, body).into_response();
     let headers = response.headers_mut();
     headers.insert(
@@ -304,41 +345,225 @@ async fn feed(state: &ScheduleState, owner: FeedOwner, scope: Scope) -> ApiResul
     Ok(response)
 }
 
-/// The iCalendar text of `events` (times in UTC, all-day events as dates).
-pub fn render(name: &str, tz: chrono_tz::Tz, events: &[(EventView, String)]) -> String {
-    let mut calendar = Calendar::new();
-    calendar.name(name).timezone(tz.name());
-    for (e, venue) in events {
+/// A stored series as a feed needs it.
+pub struct Series {
+    pub id: Uuid,
+    pub rrule: String,
+    /// The zone the rule is expanded in.
+    pub tz: chrono_tz::Tz,
+    pub dtstart: DateTime<Utc>,
+    /// Bumped by every change of the series or one of its occurrences: the SEQUENCE.
+    pub version: i32,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn uid(id: Uuid) -> String {
+    format!("{id}@theatre-management-system")
+}
+
+/// A local time in `tz` with its TZID (RFC 5545 FORM #3).
+fn local(t: DateTime<Utc>, tz: chrono_tz::Tz) -> CalendarDateTime {
+    CalendarDateTime::WithTimezone {
+        date_time: t.with_timezone(&tz).naive_local(),
+        tzid: tz.name().to_string(),
+    }
+}
+
+/// An instant of an all-day (`DATE`) or timed (`TZID` local time) series.
+fn series_time(t: DateTime<Utc>, tz: chrono_tz::Tz, all_day: bool) -> DatePerhapsTime {
+    if all_day {
+        DatePerhapsTime::Date(t.with_timezone(&tz).date_naive())
+    } else {
+        local(t, tz).into()
+    }
+}
+
+/// The properties an occurrence shares with its series or shows on its own.
+fn describe(event: &mut icalendar::Event, e: &EventView, venue: &str) {
+    event
+        .summary(&e.title)
+        .location(venue)
+        .status(match e.status {
+            EventStatus::Cancelled => IcalStatus::Cancelled,
+            EventStatus::Planned => IcalStatus::Tentative,
+            _ => IcalStatus::Confirmed,
+        })
+        .add_property("CATEGORIES", e.kind.as_str());
+    if let Some(d) = &e.description {
+        event.description(d);
+    }
+    if let Some(c) = &e.colour {
+        event.add_property("COLOR", c);
+    }
+}
+
+/// A single event: UTC times (all-day events as dates), SEQUENCE from its version.
+fn single(e: &EventView, venue: &str) -> icalendar::Event {
+    let mut event = icalendar::Event::new();
+    event
+        .uid(&uid(e.id))
+        .sequence(u32::try_from(e.version).unwrap_or(0))
+        .timestamp(e.updated_at)
+        .last_modified(e.updated_at);
+    describe(&mut event, e, venue);
+    match (e.start_date, e.end_date) {
+        (Some(first), Some(last)) if e.all_day => {
+            // DTEND of a date is exclusive (RFC 5545 §3.6.1).
+            event.starts(first).ends(last.succ_opt().unwrap_or(last));
+        }
+        _ => {
+            event.starts(e.starts_at).ends(e.ends_at);
+        }
+    }
+    event.done()
+}
+
+/// What makes occurrences alike: those that share the most common signature are the series'
+/// master, the others are written as RECURRENCE-ID overrides.
+fn signature(e: &EventView, venue: &str) -> String {
+    let moved = e.recurrence_id != Some(e.starts_at);
+    format!(
+        "{}|{}|{:?}|{}|{}|{:?}|{}|{}|{}",
+        e.kind,
+        e.title,
+        e.description,
+        e.status,
+        venue,
+        e.colour,
+        (e.ends_at - e.starts_at).num_seconds(),
+        e.all_day,
+        moved
+    )
+}
+
+/// One series: a master VEVENT with RRULE and EXDATE (every instance of the rule this feed
+/// does not show), plus a RECURRENCE-ID VEVENT per occurrence edited on its own. Occurrences
+/// the rule does not generate (should a stored rule not match its rows) stay single events.
+fn fold(series: &Series, members: &[(EventView, String)]) -> Vec<icalendar::Event> {
+    let singles = || members.iter().map(|(e, v)| single(e, v)).collect();
+    let Ok(instances) = crate::domain::expand(&series.rrule, &[], series.dtstart, series.tz) else {
+        return singles();
+    };
+    let Some(last) = instances.last() else {
+        return singles();
+    };
+    let Ok(rule) = crate::domain::bounded_rule(&series.rrule, *last) else {
+        return singles();
+    };
+    let (folded, mut out): (Vec<_>, Vec<_>) = members
+        .iter()
+        .partition(|(e, _)| e.recurrence_id.is_some_and(|r| instances.contains(&r)));
+    let mut out: Vec<icalendar::Event> = out.drain(..).map(|(e, v)| single(e, v)).collect();
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for (e, v) in &folded {
+        let sig = signature(e, v);
+        match counts.iter_mut().find(|(s, _)| *s == sig) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((sig, 1)),
+        }
+    }
+    let Some(master_sig) = counts
+        .iter()
+        .max_by_key(|(_, n)| *n)
+        .map(|(s, _)| s.clone())
+    else {
+        return out;
+    };
+    let Some((template, venue)) = folded.iter().find(|(e, v)| signature(e, v) == master_sig) else {
+        return out;
+    };
+    let tz = series.tz;
+    let all_day = template.all_day;
+    let rule = if all_day {
+        crate::domain::date_until(&rule, tz)
+    } else {
+        rule
+    };
+    let sequence = u32::try_from(series.version).unwrap_or(0);
+    let stamp = folded
+        .iter()
+        .map(|(e, _)| e.updated_at)
+        .chain([series.updated_at])
+        .max()
+        .unwrap_or(series.updated_at);
+    let length = template.ends_at - template.starts_at;
+    let mut master = icalendar::Event::new();
+    master
+        .uid(&uid(series.id))
+        .sequence(sequence)
+        .timestamp(stamp)
+        .last_modified(stamp)
+        .starts(series_time(series.dtstart, tz, all_day))
+        .ends(series_time(series.dtstart + length, tz, all_day))
+        .add_property("RRULE", rule);
+    describe(&mut master, template, venue);
+    for instance in &instances {
+        if !folded
+            .iter()
+            .any(|(e, _)| e.recurrence_id == Some(*instance))
+        {
+            master.exdate(series_time(*instance, tz, all_day));
+        }
+    }
+    out.insert(0, master.done());
+    for (e, v) in folded.iter().filter(|(e, v)| signature(e, v) != master_sig) {
         let mut event = icalendar::Event::new();
         event
-            .uid(&format!("{}@theatre-management-system", e.id))
-            .summary(&e.title)
-            .location(venue)
-            .sequence(u32::try_from(e.version).unwrap_or(0))
+            .uid(&uid(series.id))
+            .sequence(sequence)
             .timestamp(e.updated_at)
             .last_modified(e.updated_at)
-            .status(match e.status {
-                EventStatus::Cancelled => IcalStatus::Cancelled,
-                EventStatus::Planned => IcalStatus::Tentative,
-                _ => IcalStatus::Confirmed,
-            })
-            .add_property("CATEGORIES", e.kind.as_str());
-        match (e.start_date, e.end_date) {
-            (Some(first), Some(last)) if e.all_day => {
-                // DTEND of a date is exclusive (RFC 5545 §3.6.1).
-                event.starts(first).ends(last.succ_opt().unwrap_or(last));
-            }
-            _ => {
-                event.starts(e.starts_at).ends(e.ends_at);
-            }
+            .recurrence_id(series_time(
+                e.recurrence_id.unwrap_or(e.starts_at),
+                tz,
+                all_day,
+            ))
+            .starts(series_time(e.starts_at, tz, all_day))
+            .ends(series_time(e.ends_at, tz, all_day));
+        describe(&mut event, e, v);
+        out.push(event.done());
+    }
+    out
+}
+
+/// The iCalendar text of single `events` (UTC times, all-day events as dates) and of folded
+/// `series` (local times with TZID and a VTIMEZONE per zone used).
+pub fn render(
+    name: &str,
+    tz: chrono_tz::Tz,
+    events: &[(EventView, String)],
+    series: &[(Series, Vec<(EventView, String)>)],
+) -> String {
+    let mut calendar = Calendar::new();
+    calendar.name(name).timezone(tz.name());
+    let mut zones: Vec<chrono_tz::Tz> = Vec::new();
+    for (s, _) in series {
+        if !zones.contains(&s.tz) {
+            zones.push(s.tz);
         }
-        if let Some(d) = &e.description {
-            event.description(d);
+    }
+    if !zones.is_empty() {
+        let times = series
+            .iter()
+            .flat_map(|(s, m)| m.iter().map(|(e, _)| e.starts_at).chain([s.dtstart]));
+        let from = times.clone().min().unwrap_or_else(Utc::now);
+        let to = series
+            .iter()
+            .flat_map(|(_, m)| m.iter().map(|(e, _)| e.ends_at))
+            .chain(times)
+            .max()
+            .unwrap_or(from);
+        for zone in zones {
+            calendar.push(crate::vtimezone::vtimezone(zone, from, to));
         }
-        if let Some(c) = &e.colour {
-            event.add_property("COLOR", c);
+    }
+    for (s, members) in series {
+        for event in fold(s, members) {
+            calendar.push(event);
         }
-        calendar.push(event.done());
+    }
+    for (e, venue) in events {
+        calendar.push(single(e, venue));
     }
     calendar.done().to_string()
 }

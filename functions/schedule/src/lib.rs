@@ -11,13 +11,16 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+pub mod aggregates;
 pub mod clashes;
 pub mod domain;
 pub mod events;
 pub mod feeds;
 pub mod participants;
 pub mod reservations;
+pub mod series;
 pub mod venues;
+pub mod vtimezone;
 
 /// The schedule function's state: the shared clients.
 #[derive(Clone)]
@@ -72,6 +75,8 @@ pub fn api() -> OpenApiRouter<ScheduleState> {
         .routes(routes!(events::check_event))
         .routes(routes!(events::my_events))
         .routes(routes!(events::upcoming_events))
+        .routes(routes!(aggregates::event_counts))
+        .routes(routes!(aggregates::venue_utilisation))
         .routes(routes!(
             events::get_event,
             events::update_event,

@@ -123,7 +123,7 @@ pub async fn list_participants(
     Ok(JsonResponse(ParticipantList { items, warnings }))
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Serialize, ToSchema, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct InviteRequest {
     pub user_id: Uuid,

@@ -150,3 +150,14 @@ pub fn conflict_ids(reply: &Reply) -> Vec<String> {
         .map(|c| c["id"].as_str().unwrap().to_string())
         .collect()
 }
+
+/// The stored rule of series `id`, if the series still exists.
+pub async fn stored_rule(app: &TestApp, id: &str) -> Option<String> {
+    let id: Uuid = id.parse().expect("series id");
+    app.db()
+        .await
+        .query_opt("SELECT rrule FROM event_series WHERE id = $1", &[&id])
+        .await
+        .expect("series")
+        .map(|r| r.get(0))
+}

@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod aggregates;
 mod events;
 mod feeds;
 mod kit;

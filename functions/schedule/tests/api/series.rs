@@ -2,7 +2,9 @@ use chrono::{DateTime, Timelike, Utc};
 use serde_json::json;
 use testkit::StatusCode;
 
-use crate::helpers::{event, item, new_venue, performance, post_event, set_zone, spawn};
+use crate::helpers::{
+    event, item, new_venue, performance, post_event, set_zone, spawn, stored_rule,
+};
 
 #[tokio::test]
 async fn a_weekly_series_whose_fifth_occurrence_clashes_is_refused_naming_it() {
@@ -149,28 +151,99 @@ async fn this_and_following_edits_move_the_rest_of_the_series() {
         )
         .await;
     assert_eq!(moved.status, StatusCode::OK, "{:?}", moved.body);
+    // The series is split: the original keeps the first two, a new one carries the edit.
     let series = reply.body["series_id"].as_str().unwrap();
-    let list = app
-        .get(&format!("/api/v1/schedule/events?from=2027-03-01T00:00:00Z&to=2027-03-10T00:00:00Z&series_id={series}"), &admin.token)
-        .await;
-    let items = list.body["items"].as_array().unwrap();
-    let starts: Vec<&str> = items
-        .iter()
-        .map(|e| e["starts_at"].as_str().unwrap())
-        .collect();
+    let split = moved.body["series_id"].as_str().unwrap();
+    assert_ne!(split, series);
+    let listed = |id: &str| {
+        let app = &app;
+        let token = admin.token.clone();
+        let id = id.to_string();
+        async move {
+            let list = app
+                .get(&format!("/api/v1/schedule/events?from=2027-03-01T00:00:00Z&to=2027-03-10T00:00:00Z&series_id={id}"), &token)
+                .await;
+            list.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| {
+                    (
+                        e["starts_at"].as_str().unwrap().to_string(),
+                        e["recurrence_id"].as_str().unwrap().to_string(),
+                        e["title"].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    let before = listed(series).await;
+    let starts: Vec<&str> = before.iter().map(|e| e.0.as_str()).collect();
+    assert_eq!(starts, ["2027-03-01T07:00:00Z", "2027-03-02T07:00:00Z"]);
+    assert_eq!(before[1].2, "Прогон");
+    assert_eq!(before[0].2, "Репетиция");
+    let after = listed(split).await;
+    let starts: Vec<&str> = after.iter().map(|e| e.0.as_str()).collect();
     assert_eq!(
         starts,
         [
-            "2027-03-01T07:00:00Z",
-            "2027-03-02T07:00:00Z",
             "2027-03-03T08:00:00Z",
             "2027-03-04T08:00:00Z",
             "2027-03-05T08:00:00Z"
         ]
     );
-    let titles: Vec<&str> = items.iter().map(|e| e["title"].as_str().unwrap()).collect();
-    assert_eq!(titles[1], "Прогон");
-    assert_eq!(titles[0], "Репетиция");
+    for (start, rid, _) in &after {
+        assert_eq!(start, rid, "the new series' rule gives these starts");
+    }
+    // The feed shows two series: the original rule ends before the cut, the new one starts there.
+    let token = app
+        .post("/api/v1/schedule/calendar/tokens", &admin.token, json!({}))
+        .await;
+    let feed = app
+        .http
+        .get(app.url(&format!(
+            "/api/v1/schedule/calendar/venues/{v}.ics?token={}",
+            token.body["token"].as_str().unwrap()
+        )))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let mut parsed = ical::IcalParser::new(std::io::BufReader::new(feed.as_bytes()));
+    let events = parsed.next().unwrap().unwrap().events;
+    let prop = |e: &ical::parser::ical::component::IcalEvent, name: &str| {
+        e.properties
+            .iter()
+            .find(|p| p.name == name)
+            .and_then(|p| p.value.clone())
+            .unwrap_or_default()
+    };
+    let masters: Vec<(String, String, String)> = events
+        .iter()
+        .filter(|e| !prop(e, "RRULE").is_empty())
+        .map(|e| (prop(e, "UID"), prop(e, "DTSTART"), prop(e, "RRULE")))
+        .collect();
+    assert_eq!(masters.len(), 2, "{feed}");
+    let of = |id: &str| {
+        masters
+            .iter()
+            .find(|m| m.0 == format!("{id}@theatre-management-system"))
+            .unwrap_or_else(|| panic!("{id} in {feed}"))
+            .clone()
+    };
+    // Moscow (UTC+3) local times.
+    assert_eq!(
+        of(series),
+        (
+            format!("{series}@theatre-management-system"),
+            "20270301T100000".to_string(),
+            "FREQ=DAILY;COUNT=2".to_string()
+        )
+    );
+    assert_eq!(of(split).1, "20270303T110000");
+    assert_eq!(of(split).2, "FREQ=DAILY;COUNT=3");
     let gone = app
         .delete(
             &format!("/api/v1/schedule/events/{}?scope=following", ids[3]),
@@ -178,10 +251,47 @@ async fn this_and_following_edits_move_the_rest_of_the_series() {
         )
         .await;
     assert_eq!(gone.status, StatusCode::NO_CONTENT);
-    let list = app
-        .get(&format!("/api/v1/schedule/events?from=2027-03-01T00:00:00Z&to=2027-03-10T00:00:00Z&series_id={series}"), &admin.token)
+    assert_eq!(listed(split).await.len(), 1);
+    assert_eq!(listed(series).await.len(), 2);
+    // Deleting "this and following" ends the rule there rather than listing exceptions.
+    let rule = stored_rule(&app, split).await.unwrap();
+    assert_eq!(rule, "FREQ=DAILY;COUNT=1");
+}
+
+#[tokio::test]
+async fn a_following_edit_from_the_first_occurrence_replaces_the_series_and_keeps_weekdays() {
+    let app = spawn().await;
+    let admin = app.new_theater().await;
+    let v = new_venue(&app, &admin, 0, 0).await;
+    // Mondays and Wednesdays 10:00 Moscow, moved a day later: Tuesdays and Thursdays.
+    let reply = post_event(
+        &app,
+        &admin,
+        &v,
+        "2027-03-01T07:00:00Z",
+        "2027-03-01T09:00:00Z",
+        json!({"recurrence": {"rrule": "FREQ=WEEKLY;BYDAY=MO,WE;COUNT=4"}}),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+    let first = reply.body["id"].as_str().unwrap();
+    let moved = app
+        .patch(
+            &format!("/api/v1/schedule/events/{first}?scope=following"),
+            &admin.token,
+            json!({"starts_at": "2027-03-02T07:00:00Z"}),
+        )
         .await;
-    assert_eq!(list.body["items"].as_array().unwrap().len(), 3);
+    assert_eq!(moved.status, StatusCode::OK, "{:?}", moved.body);
+    let series = moved.body["series_id"].as_str().unwrap();
+    assert_ne!(series, reply.body["series_id"].as_str().unwrap());
+    assert_eq!(
+        stored_rule(&app, reply.body["series_id"].as_str().unwrap()).await,
+        None,
+        "nothing of the old series is left"
+    );
+    let rule = stored_rule(&app, series).await.unwrap();
+    assert_eq!(rule, "FREQ=WEEKLY;COUNT=4;BYDAY=TU,TH");
 }
 
 /// The figure the issue asks for: a 52-week series with a 30-item kit, booked in one request.
