@@ -24,6 +24,8 @@ async fn in_process_worker(app: &TestApp) -> worker::WorkerHandle {
     let mut config =
         worker::WorkerConfig::new(&app.database_url, &testkit::redis_url(), &app.redis_prefix);
     config.poll_interval = Duration::from_millis(200);
+    // Files are read by the bounded child, as in production.
+    config.extractor = Some(env!("CARGO_BIN_EXE_worker").into());
     worker::start(worker::Deps::new(config, app.storage.clone()).expect("deps"))
         .await
         .expect("worker")
