@@ -6,14 +6,16 @@
 //! The bombs are written by hand (deflate segments repeated, checksums combined), so making a
 //! gigabyte bomb costs milliseconds and no gigabyte is ever held by the test.
 
+mod common;
+
 use std::io::Read;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use documents::{DocumentsState, UploadLimits};
+use common::spawn_app;
 use flate2::{Compress, Compression, FlushCompress};
-use serde_json::{Value, json};
-use testkit::{StatusCode, TestApp, TestOptions, TestUser};
+use serde_json::Value;
+use testkit::{TestApp, TestUser};
 
 const MIB: usize = 1024 * 1024;
 
@@ -263,17 +265,6 @@ fn the_bomb_makers_make_what_they_say() {
 // ---------------------------------------------------------------------------------------------
 // The stack
 
-async fn spawn_app() -> TestApp {
-    testkit::spawn_app_with(TestOptions::default(), |s| {
-        documents::router(DocumentsState::new(
-            s.ctx.clone(),
-            s.storage.clone(),
-            UploadLimits::default(),
-        ))
-    })
-    .await
-}
-
 fn config(app: &TestApp) -> worker::WorkerConfig {
     let mut config =
         worker::WorkerConfig::new(&app.database_url, &testkit::redis_url(), &app.redis_prefix);
@@ -289,20 +280,6 @@ async fn start(app: &TestApp, config: worker::WorkerConfig) -> worker::WorkerHan
         .expect("worker")
 }
 
-async fn document(app: &TestApp, admin: &TestUser) -> String {
-    let categories = app.get("/api/v1/documents/categories", &admin.token).await;
-    let category = categories.body["items"][0]["id"].clone();
-    let reply = app
-        .post(
-            "/api/v1/documents",
-            &admin.token,
-            json!({"title": "Файл", "category_id": category}),
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
-    reply.body["id"].as_str().unwrap().to_string()
-}
-
 /// A new document with one version of `bytes` uploaded and completed: (document, version).
 async fn upload(
     app: &TestApp,
@@ -311,52 +288,14 @@ async fn upload(
     ct: &str,
     bytes: &[u8],
 ) -> (String, String) {
-    let doc = document(app, admin).await;
-    let ticket = app
-        .post(
-            &format!("/api/v1/documents/{doc}/versions"),
-            &admin.token,
-            json!({"filename": name, "content_type": ct, "size": bytes.len()}),
-        )
-        .await;
-    assert_eq!(ticket.status, StatusCode::CREATED, "{:?}", ticket.body);
-    let upload = &ticket.body["upload"];
-    let mut put = app.http.put(upload["url"].as_str().unwrap());
-    for (k, v) in upload["headers"].as_object().unwrap() {
-        if !k.eq_ignore_ascii_case("content-length") {
-            put = put.header(k.as_str(), v.as_str().unwrap());
-        }
-    }
-    let status = put.body(bytes.to_vec()).send().await.unwrap().status();
-    assert!(status.is_success(), "{status}");
-    let version = ticket.body["version_id"].as_str().unwrap().to_string();
-    let done = app
-        .post(
-            &format!("/api/v1/documents/{doc}/versions/{version}/complete"),
-            &admin.token,
-            json!({}),
-        )
-        .await;
-    assert_eq!(done.status, StatusCode::ACCEPTED);
+    let doc = common::document(app, admin).await;
+    let version = common::upload(app, admin, &doc, name, ct, bytes).await;
     (doc, version)
 }
 
+/// The worker's verdict on a version (bombs take a while in a debug build).
 async fn wait_done(app: &TestApp, admin: &TestUser, doc: &str, version: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let v = app
-            .get(
-                &format!("/api/v1/documents/{doc}/versions/{version}"),
-                &admin.token,
-            )
-            .await
-            .body;
-        if v["status"] == "ready" || v["status"] == "failed" {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "still {}", v["status"]);
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    common::wait_done(app, admin, doc, version, Duration::from_secs(120)).await
 }
 
 const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
