@@ -433,18 +433,12 @@ async fn peak_memory_of_worker_once_under_the_bombs() {
         .ok()
         .filter(|b| !b.is_empty())
         .unwrap_or_else(|| env!("CARGO_BIN_EXE_worker").into());
-    let out = Command::new("/usr/bin/time")
+    let mut time = Command::new("/usr/bin/time");
+    common::configure_for(&mut time, &app);
+    let out = time
         .args(["-f", "max_rss_kib=%M elapsed=%e"])
         .arg(&bin)
         .arg("--once")
-        .env("DATABASE_URL", &app.database_url)
-        .env("REDIS_URL", testkit::redis_url())
-        .env("REDIS_PREFIX", &app.redis_prefix)
-        .env("S3_ENDPOINT", &app.s3.endpoint)
-        .env("S3_BUCKET", app.storage.bucket())
-        .env("AWS_ACCESS_KEY_ID", shared::embedded_s3::ACCESS_KEY)
-        .env("AWS_SECRET_ACCESS_KEY", shared::embedded_s3::SECRET_KEY)
-        .env("AWS_REGION", "us-east-1")
         .env("WORKER_MAX_ATTEMPTS", "1")
         .env("RUST_LOG", "error")
         .stdout(Stdio::piped())

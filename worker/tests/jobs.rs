@@ -25,15 +25,8 @@ async fn in_process_worker(app: &TestApp) -> worker::WorkerHandle {
 /// The worker binary, configured for `app`, with extra environment.
 fn worker_process(app: &TestApp, args: &[&str], env: &[(&str, &str)]) -> Child {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_worker"));
+    common::configure_for(&mut cmd, app);
     cmd.args(args)
-        .env("DATABASE_URL", &app.database_url)
-        .env("REDIS_URL", testkit::redis_url())
-        .env("REDIS_PREFIX", &app.redis_prefix)
-        .env("S3_ENDPOINT", &app.s3.endpoint)
-        .env("S3_BUCKET", app.storage.bucket())
-        .env("AWS_ACCESS_KEY_ID", shared::embedded_s3::ACCESS_KEY)
-        .env("AWS_SECRET_ACCESS_KEY", shared::embedded_s3::SECRET_KEY)
-        .env("AWS_REGION", "us-east-1")
         .env("WORKER_POLL_INTERVAL_MS", "200")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)] // each test binary uses its own part
 
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use documents::{DocumentsState, UploadLimits};
@@ -107,4 +108,16 @@ pub async fn wait_done(
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// Gives `cmd` (a worker binary) the database, Redis, bucket and credentials of `app`.
+pub fn configure_for(cmd: &mut Command, app: &TestApp) {
+    cmd.env("DATABASE_URL", &app.database_url)
+        .env("REDIS_URL", testkit::redis_url())
+        .env("REDIS_PREFIX", &app.redis_prefix)
+        .env("S3_ENDPOINT", &app.s3.endpoint)
+        .env("S3_BUCKET", app.storage.bucket())
+        .env("AWS_ACCESS_KEY_ID", shared::embedded_s3::ACCESS_KEY)
+        .env("AWS_SECRET_ACCESS_KEY", shared::embedded_s3::SECRET_KEY)
+        .env("AWS_REGION", "us-east-1");
 }
