@@ -67,6 +67,15 @@ pub fn document_preview(theater_id: Uuid, document_id: Uuid, version_id: Uuid) -
     )
 }
 
+/// An inventory CSV export written for a client to download (on Lambda, where a response
+/// cannot carry it).
+pub fn inventory_export(theater_id: Uuid, export_id: Uuid) -> String {
+    format!(
+        "{}/exports/{export_id}.csv",
+        area(theater_id, Area::Inventory)
+    )
+}
+
 /// Where an item photo is uploaded (the presigned PUT).
 pub fn item_photo_upload(theater_id: Uuid, item_id: Uuid, photo_id: Uuid, ext: &str) -> String {
     format!(

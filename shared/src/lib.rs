@@ -34,6 +34,7 @@ pub mod storage;
 pub mod telemetry;
 pub mod text;
 pub mod uploads;
+pub mod vocabulary;
 
 pub use context::AppContext;
 pub use error::{ApiError, ApiResult};

@@ -155,6 +155,28 @@ impl Storage {
         Ok(())
     }
 
+    /// Stores the file at `path` under `key`, streaming it from disk.
+    pub async fn put_file(
+        &self,
+        key: &str,
+        path: &std::path::Path,
+        content_type: &str,
+    ) -> anyhow::Result<()> {
+        let body = ByteStream::from_path(path)
+            .await
+            .with_context(|| format!("reading {}", path.display()))?;
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .body(body)
+            .send()
+            .await
+            .with_context(|| format!("putting object {key}"))?;
+        Ok(())
+    }
+
     /// Opens `key` for streaming; `None` when it does not exist.
     pub async fn get(&self, key: &str) -> anyhow::Result<Option<ObjectStream>> {
         match self

@@ -1,21 +1,84 @@
 //! Text of a file for search: PDF (pure Rust), DOCX and ODT (zipped XML), TXT/CSV, RTF.
-//! Anything else has no text. Output is capped; zipped XML is read with a size cap so a zip
-//! bomb cannot exhaust memory.
+//! Anything else has no text. Output is capped. Office files are zips: before anything is
+//! inflated, the archive is checked against [`ExtractLimits`] (entries, declared inflated size,
+//! compression ratio), and the bytes actually inflated are counted too (declared sizes can lie),
+//! so a zip bomb is refused with a readable reason instead of exhausting memory.
+//!
+//! These functions run blocking code; the worker calls them in a child process with a memory
+//! and time limit (see [`crate::bounded`]).
 
+use std::cell::Cell;
 use std::io::{BufReader, Read};
 use std::path::Path;
+use std::rc::Rc;
+use std::time::Duration;
 
 use quick_xml::Reader;
 use quick_xml::events::Event;
+use serde::{Deserialize, Serialize};
 
 /// Longest text kept per version (characters).
 pub const MAX_TEXT_CHARS: usize = 500_000;
-/// Largest XML part read from an office file.
-const MAX_XML_BYTES: u64 = 64 * 1024 * 1024;
+/// Largest RTF file read.
+const MAX_RTF_BYTES: u64 = 64 * 1024 * 1024;
+/// Entries larger than this are checked against [`ExtractLimits::max_ratio`] (small parts of
+/// real files compress very well).
+const RATIO_CHECKED_FROM: u64 = 1024 * 1024;
+
+const MIB: u64 = 1024 * 1024;
+
+/// What one job may spend reading a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExtractLimits {
+    /// Bytes an office archive may inflate to: the sum of its entries' declared sizes, and the
+    /// bytes actually inflated while reading.
+    pub max_inflated_bytes: u64,
+    /// Entries an office archive may have.
+    pub max_entries: usize,
+    /// Largest inflated/compressed ratio of one entry (above 1 MiB).
+    pub max_ratio: u64,
+    /// Address space of the extraction process (the per-job memory budget).
+    pub memory_bytes: u64,
+    /// Wall-clock time an extraction may take before its process is killed.
+    pub deadline: Duration,
+}
+
+impl Default for ExtractLimits {
+    /// 128 MiB inflated, 10,000 entries, ratio 100, 512 MiB of memory, 30 s.
+    fn default() -> Self {
+        Self {
+            max_inflated_bytes: 128 * MIB,
+            max_entries: 10_000,
+            max_ratio: 100,
+            memory_bytes: 512 * MIB,
+            deadline: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Why no text (or preview) came out of a file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Failure {
+    /// The file exceeds a limit: the version is failed with this reason (clients read it).
+    Refused(String),
+    /// Damaged or unsupported: the version is kept without text; this goes to the log only.
+    Unreadable(String),
+}
+
+impl Failure {
+    /// Any error, as an unreadable file.
+    pub fn unreadable(e: impl std::fmt::Display) -> Self {
+        Failure::Unreadable(e.to_string())
+    }
+}
 
 /// Extracts the text of the file at `path` whose sniffed type is `mime`. `Ok(None)`: the type
-/// has no text. Runs blocking code: call from `spawn_blocking`.
-pub fn extract_text(path: &Path, mime: &str) -> anyhow::Result<Option<String>> {
+/// has no text. Blocking.
+pub fn extract_text(
+    path: &Path,
+    mime: &str,
+    limits: &ExtractLimits,
+) -> Result<Option<String>, Failure> {
     let text = match mime {
         "application/pdf" => {
             // pdf-extract may panic on malformed files: a broken PDF just has no text.
@@ -33,26 +96,88 @@ pub fn extract_text(path: &Path, mime: &str) -> anyhow::Result<Option<String>> {
             }
         }
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => {
-            Some(zipped_xml_text(path, "word/document.xml")?)
+            Some(zipped_xml_text(path, "word/document.xml", limits)?)
         }
-        "application/vnd.oasis.opendocument.text" => Some(zipped_xml_text(path, "content.xml")?),
-        "text/plain" | "text/csv" => {
-            let mut bytes = Vec::new();
-            std::fs::File::open(path)?
-                .take((MAX_TEXT_CHARS * 4) as u64)
-                .read_to_end(&mut bytes)?;
-            Some(String::from_utf8_lossy(&bytes).into_owned())
+        "application/vnd.oasis.opendocument.text" => {
+            Some(zipped_xml_text(path, "content.xml", limits)?)
         }
-        "application/rtf" | "text/rtf" => {
-            let mut bytes = Vec::new();
-            std::fs::File::open(path)?
-                .take(MAX_XML_BYTES)
-                .read_to_end(&mut bytes)?;
-            Some(rtf_text(&bytes))
+        // No text is read from spreadsheets, but LibreOffice unpacks them for the preview.
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        | "application/vnd.oasis.opendocument.spreadsheet" => {
+            open_archive(path, limits)?;
+            None
         }
+        "text/plain" | "text/csv" => Some(
+            String::from_utf8_lossy(&read_at_most(path, (MAX_TEXT_CHARS * 4) as u64)?).into_owned(),
+        ),
+        "application/rtf" | "text/rtf" => Some(rtf_text(&read_at_most(path, MAX_RTF_BYTES)?)),
         _ => None,
     };
     Ok(text.map(|t| cap(normalise(&t))))
+}
+
+fn read_at_most(path: &Path, limit: u64) -> Result<Vec<u8>, Failure> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(limit).read_to_end(&mut bytes))
+        .map_err(Failure::unreadable)?;
+    Ok(bytes)
+}
+
+/// Opens an office archive after checking its central directory against `limits`: entry
+/// count, total declared inflated size, and each large entry's compression ratio.
+fn open_archive(
+    path: &Path,
+    limits: &ExtractLimits,
+) -> Result<zip::ZipArchive<BufReader<std::fs::File>>, Failure> {
+    let file = std::fs::File::open(path).map_err(Failure::unreadable)?;
+    let mut archive = zip::ZipArchive::new(BufReader::new(file)).map_err(Failure::unreadable)?;
+    if archive.len() > limits.max_entries {
+        return Err(Failure::Refused(format!(
+            "the file is an archive of {} parts; at most {} are accepted",
+            archive.len(),
+            limits.max_entries
+        )));
+    }
+    let mut total: u64 = 0;
+    for i in 0..archive.len() {
+        let entry = archive.by_index_raw(i).map_err(Failure::unreadable)?;
+        let (size, packed) = (entry.size(), entry.compressed_size().max(1));
+        total = total.saturating_add(size);
+        if size > RATIO_CHECKED_FROM && size / packed > limits.max_ratio {
+            return Err(Failure::Refused(format!(
+                "a part of the file unpacks {}× larger than it is stored (at most {}× is accepted): it looks like a decompression bomb",
+                size / packed,
+                limits.max_ratio
+            )));
+        }
+    }
+    if total > limits.max_inflated_bytes {
+        return Err(too_inflated(total, limits));
+    }
+    Ok(archive)
+}
+
+fn too_inflated(bytes: u64, limits: &ExtractLimits) -> Failure {
+    Failure::Refused(format!(
+        "the file unpacks to more than {} MB ({} MB); it looks like a decompression bomb",
+        limits.max_inflated_bytes / MIB,
+        bytes.div_ceil(MIB)
+    ))
+}
+
+/// A reader that counts the bytes read through it.
+struct Counted<R> {
+    inner: R,
+    count: Rc<Cell<u64>>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.set(self.count.get() + n as u64);
+        Ok(n)
+    }
 }
 
 fn cap(mut text: String) -> String {
@@ -88,17 +213,26 @@ fn normalise(text: &str) -> String {
 }
 
 /// The text of one XML part of a zip (DOCX `word/document.xml`, ODT `content.xml`):
-/// character data, with paragraph ends as new lines.
-fn zipped_xml_text(path: &Path, part: &str) -> anyhow::Result<String> {
-    let file = std::fs::File::open(path)?;
-    let mut archive = zip::ZipArchive::new(BufReader::new(file))?;
-    let entry = archive.by_name(part)?;
-    let mut reader = Reader::from_reader(BufReader::new(entry.take(MAX_XML_BYTES)));
+/// character data, with paragraph ends as new lines. At most
+/// [`ExtractLimits::max_inflated_bytes`] are inflated, whatever the archive declares.
+fn zipped_xml_text(path: &Path, part: &str, limits: &ExtractLimits) -> Result<String, Failure> {
+    let mut archive = open_archive(path, limits)?;
+    let entry = archive.by_name(part).map_err(Failure::unreadable)?;
+    let inflated = Rc::new(Cell::new(0));
+    let counted = Counted {
+        inner: entry.take(limits.max_inflated_bytes + 1),
+        count: inflated.clone(),
+    };
+    let mut reader = Reader::from_reader(BufReader::new(counted));
     let mut buf = Vec::new();
     let mut out = String::new();
     loop {
-        match reader.read_event_into(&mut buf)? {
-            Event::Text(t) => out.push_str(&t.unescape()?),
+        let event = reader.read_event_into(&mut buf);
+        if inflated.get() > limits.max_inflated_bytes {
+            return Err(too_inflated(inflated.get(), limits));
+        }
+        match event.map_err(Failure::unreadable)? {
+            Event::Text(t) => out.push_str(&t.unescape().map_err(Failure::unreadable)?),
             Event::End(e) => {
                 let name = e.local_name();
                 if matches!(name.as_ref(), b"p" | b"h" | b"tr") {
@@ -263,6 +397,63 @@ mod tests {
         assert!(text.contains("Декорации"), "{text}");
         assert!(text.contains("Stage Сцena"), "{text}");
         assert!(!text.contains("Times"), "{text}");
+    }
+
+    fn docx_with_parts(parts: usize) -> tempfile::NamedTempFile {
+        use std::io::Write;
+        let file = tempfile::NamedTempFile::new().unwrap();
+        let mut zip = zip::ZipWriter::new(file.reopen().unwrap());
+        for i in 0..parts {
+            zip.start_file(
+                format!("part{i}.xml"),
+                zip::write::SimpleFileOptions::default(),
+            )
+            .unwrap();
+            zip.write_all(b"<p>x</p>").unwrap();
+        }
+        zip.start_file(
+            "word/document.xml",
+            zip::write::SimpleFileOptions::default(),
+        )
+        .unwrap();
+        zip.write_all(b"<w:p><w:t>Hamlet</w:t></w:p>").unwrap();
+        zip.finish().unwrap();
+        file
+    }
+
+    const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+
+    #[test]
+    fn an_archive_of_too_many_parts_is_refused_and_one_within_limits_is_read() {
+        let limits = ExtractLimits {
+            max_entries: 5,
+            ..ExtractLimits::default()
+        };
+        let many = docx_with_parts(5);
+        match extract_text(many.path(), DOCX, &limits) {
+            Err(Failure::Refused(reason)) => {
+                assert_eq!(
+                    reason,
+                    "the file is an archive of 6 parts; at most 5 are accepted"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+        let few = docx_with_parts(4);
+        assert_eq!(
+            extract_text(few.path(), DOCX, &limits),
+            Ok(Some("Hamlet".into()))
+        );
+    }
+
+    #[test]
+    fn a_damaged_archive_is_unreadable_not_refused() {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), b"PK\x03\x04 not really").unwrap();
+        assert!(matches!(
+            extract_text(file.path(), DOCX, &ExtractLimits::default()),
+            Err(Failure::Unreadable(_))
+        ));
     }
 
     #[test]

@@ -21,6 +21,7 @@ use shared::jobs::{JobQueue, ProcessPoster, VersionDocument, queue_config};
 use shared::storage::{Storage, StorageConfig};
 use tokio::sync::watch;
 
+pub mod bounded;
 pub mod expiry;
 pub mod extract;
 pub mod liveness;
@@ -40,8 +41,15 @@ pub struct WorkerConfig {
     pub concurrency: usize,
     /// Poster jobs processed at once (each holds a decoded original: ~100 MB for 24 MP).
     pub poster_concurrency: usize,
-    /// What a poster or photo may be (file size, pixels, decoder memory).
+    /// What a poster or photo may be (file size, pixels, decoder memory); document thumbnails
+    /// use the same pixel and decoder limits.
     pub image_limits: variants::ImageLimits,
+    /// What reading one document may spend: inflated bytes, archive entries and ratio, memory
+    /// (the per-job budget) and time.
+    pub extract_limits: extract::ExtractLimits,
+    /// The program run as the bounded extraction child (`None`: in-process, unbounded memory
+    /// and time; see [`bounded`]).
+    pub extractor: Option<std::path::PathBuf>,
     /// How often an idle worker checks the queue (bounds enqueue→start latency).
     pub poll_interval: Duration,
     /// Attempts per version before it is marked failed.
@@ -57,9 +65,14 @@ impl WorkerConfig {
     /// `DATABASE_URL`, `REDIS_URL`, `REDIS_PREFIX`, `WORKER_CONCURRENCY` (4),
     /// `WORKER_POSTER_CONCURRENCY` (2), `WORKER_POLL_INTERVAL_MS` (500), `WORKER_MAX_ATTEMPTS`
     /// (5), `WORKER_STUCK_AFTER_SECONDS` (900), `WORKER_SWEEP_INTERVAL_SECONDS` (60),
-    /// `WORKER_DEBUG_PAUSE_MS` (0), `POSTER_MAX_MEGAPIXELS` (50), `POSTER_MAX_MB` (50).
+    /// `WORKER_DEBUG_PAUSE_MS` (0), `POSTER_MAX_MEGAPIXELS` (50), `POSTER_MAX_MB` (50),
+    /// `WORKER_MAX_INFLATED_MB` (128), `WORKER_MAX_ARCHIVE_ENTRIES` (10000),
+    /// `WORKER_MAX_COMPRESSION_RATIO` (100), `WORKER_JOB_MEMORY_MB` (512),
+    /// `WORKER_EXTRACT_SECONDS` (30), `WORKER_EXTRACTOR` (see [`bounded::discover`]).
     pub fn from_env() -> Result<Self, ConfigError> {
         let defaults = variants::ImageLimits::default();
+        let extract = extract::ExtractLimits::default();
+        const MIB: u64 = 1024 * 1024;
         Ok(Self {
             database_url: optional("DATABASE_URL")
                 .unwrap_or_else(|| shared::config::DEFAULT_DATABASE_URL.into()),
@@ -73,12 +86,33 @@ impl WorkerConfig {
                 max_bytes: parsed_or::<u64>("POSTER_MAX_MB", 50)? * 1024 * 1024,
                 ..defaults
             },
+            extract_limits: extract::ExtractLimits {
+                max_inflated_bytes: parsed_or(
+                    "WORKER_MAX_INFLATED_MB",
+                    extract.max_inflated_bytes / MIB,
+                )? * MIB,
+                max_entries: parsed_or("WORKER_MAX_ARCHIVE_ENTRIES", extract.max_entries)?,
+                max_ratio: parsed_or("WORKER_MAX_COMPRESSION_RATIO", extract.max_ratio)?,
+                memory_bytes: parsed_or("WORKER_JOB_MEMORY_MB", extract.memory_bytes / MIB)? * MIB,
+                deadline: Duration::from_secs(parsed_or(
+                    "WORKER_EXTRACT_SECONDS",
+                    extract.deadline.as_secs(),
+                )?),
+            },
+            extractor: bounded::discover(),
             poll_interval: Duration::from_millis(parsed_or("WORKER_POLL_INTERVAL_MS", 500)?),
             max_attempts: parsed_or("WORKER_MAX_ATTEMPTS", 5)?,
             stuck_after: Duration::from_secs(parsed_or("WORKER_STUCK_AFTER_SECONDS", 900)?),
             sweep_interval: Duration::from_secs(parsed_or("WORKER_SWEEP_INTERVAL_SECONDS", 60)?),
             debug_pause: Duration::from_millis(parsed_or("WORKER_DEBUG_PAUSE_MS", 0)?),
         })
+    }
+
+    /// What the jobs of this process may hold at once, beyond the process itself: each document
+    /// job runs at most one bounded child ([`bounded`]), each poster job one capped decoder.
+    pub fn memory_bound(&self) -> u64 {
+        self.concurrency as u64 * self.extract_limits.memory_bytes
+            + self.poster_concurrency as u64 * self.image_limits.max_alloc
     }
 
     /// Defaults for a given database, Redis and prefix (gateway, tests).
@@ -90,6 +124,8 @@ impl WorkerConfig {
             concurrency: 4,
             poster_concurrency: 2,
             image_limits: variants::ImageLimits::default(),
+            extract_limits: extract::ExtractLimits::default(),
+            extractor: bounded::discover(),
             poll_interval: Duration::from_millis(500),
             max_attempts: 5,
             stuck_after: Duration::from_secs(900),
@@ -202,8 +238,14 @@ pub async fn run(
         concurrency = config.concurrency,
         poster_concurrency = config.poster_concurrency,
         poll_ms = config.poll_interval.as_millis() as u64,
+        memory_bound_mb = config.memory_bound() / (1024 * 1024),
         "worker started"
     );
+    if config.extractor.is_none() {
+        tracing::warn!(
+            "no worker binary found for bounded extraction (set WORKER_EXTRACTOR): files are read in-process, without the memory cap and the deadline"
+        );
+    }
     let min_delay = Duration::from_millis(200);
     let max_delay = Duration::from_secs(5);
     let mut delay = min_delay;

@@ -1,21 +1,35 @@
 //! `worker`: consumes the job queues until SIGTERM/Ctrl-C (finishing running jobs), or with
 //! `--once` processes every version and image waiting in the database and exits (tests, drains).
+//! `worker extract <request>` is the bounded child the worker starts to read one file (see
+//! `worker::bounded`); it is dispatched before any runtime thread exists, so its memory cap
+//! counts only the work.
 
-#[tokio::main]
-async fn main() {
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [first, request] = args.as_slice()
+        && first == worker::bounded::CHILD_ARG
+    {
+        std::process::exit(worker::bounded::child_main(request));
+    }
     shared::telemetry::init();
-    if let Err(e) = run().await {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("the tokio runtime starts");
+    if let Err(e) = runtime.block_on(run(args.iter().any(|a| a == "--once"))) {
         eprintln!("worker: {e:#}");
         std::process::exit(1);
     }
 }
 
-async fn run() -> anyhow::Result<()> {
-    let once = std::env::args().skip(1).any(|a| a == "--once");
+async fn run(once: bool) -> anyhow::Result<()> {
     let deps = worker::Deps::from_env().await?;
     if once {
         let n = worker::drain_once(&deps).await?;
-        println!("processed {n} version(s) and image(s)");
+        println!(
+            "processed {n} version(s) and image(s); peak resident memory {} KiB",
+            worker::bounded::peak_rss_kib().unwrap_or(0)
+        );
         return Ok(());
     }
     worker::run(deps, async {

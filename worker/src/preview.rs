@@ -6,6 +6,9 @@ use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::extract::Failure;
+use crate::variants::ImageLimits;
+
 /// Longest side of a thumbnail, in pixels.
 pub const THUMBNAIL_SIZE: u32 = 480;
 
@@ -22,18 +25,38 @@ pub const OFFICE_TYPES: &[&str] = &[
     "text/rtf",
 ];
 
-/// A PNG thumbnail of the image at `path`. Blocking: call from `spawn_blocking`.
-pub fn thumbnail(path: &Path) -> anyhow::Result<Vec<u8>> {
-    let mut reader = image::ImageReader::open(path)?.with_guessed_format()?;
-    let mut limits = image::Limits::default();
-    limits.max_image_width = Some(20_000);
-    limits.max_image_height = Some(20_000);
-    limits.max_alloc = Some(512 * 1024 * 1024);
-    reader.limits(limits);
-    let img = reader.decode()?;
+/// A PNG thumbnail of the image at `path`, decoded within `limits`: the pixel count is read
+/// from the header before anything is allocated (an image of more pixels is refused, it is a
+/// decompression bomb at worst), and the decoder's allocations are capped. Blocking.
+pub fn thumbnail(path: &Path, limits: &ImageLimits) -> Result<Vec<u8>, Failure> {
+    let open = || -> Result<image::ImageReader<_>, Failure> {
+        image::ImageReader::open(path)
+            .and_then(|r| r.with_guessed_format())
+            .map_err(Failure::unreadable)
+    };
+    let (width, height) = open()?.into_dimensions().map_err(Failure::unreadable)?;
+    if u64::from(width) * u64::from(height) > limits.max_pixels {
+        return Err(Failure::Refused(format!(
+            "the image is {width} × {height} pixels; at most {} megapixels are accepted",
+            limits.max_pixels / 1_000_000
+        )));
+    }
+    let mut reader = open()?;
+    let mut decoder_limits = image::Limits::default();
+    decoder_limits.max_alloc = Some(limits.max_alloc);
+    reader.limits(decoder_limits);
+    let img = reader.decode().map_err(|e| match e {
+        image::ImageError::Limits(_) => Failure::Refused(format!(
+            "decoding the image needs more than {} MB of memory",
+            limits.max_alloc / (1024 * 1024)
+        )),
+        other => Failure::unreadable(other),
+    })?;
     let thumb = img.thumbnail(THUMBNAIL_SIZE, THUMBNAIL_SIZE);
     let mut out = Cursor::new(Vec::new());
-    thumb.write_to(&mut out, image::ImageFormat::Png)?;
+    thumb
+        .write_to(&mut out, image::ImageFormat::Png)
+        .map_err(Failure::unreadable)?;
     Ok(out.into_inner())
 }
 

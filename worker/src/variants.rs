@@ -29,7 +29,7 @@ pub const WEBP_QUALITY: f32 = 80.0;
 pub const JPEG_QUALITY: u8 = 85;
 
 /// What the pipeline accepts.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, serde::Serialize, serde::Deserialize)]
 pub struct ImageLimits {
     /// Largest original file, in bytes.
     pub max_bytes: u64,

@@ -21,10 +21,10 @@ use sha2::{Digest, Sha256};
 use shared::jobs::VersionDocument;
 use uuid::Uuid;
 
-use crate::Deps;
-use crate::extract::extract_text;
-use crate::preview::{OFFICE_TYPES, office_to_pdf, thumbnail};
+use crate::extract::Failure;
+use crate::preview::{OFFICE_TYPES, office_to_pdf};
 use crate::sniff::classify;
+use crate::{Deps, bounded};
 
 /// Bytes kept for sniffing.
 const SNIFF_BYTES: usize = 8192;
@@ -252,16 +252,21 @@ async fn process(deps: &Deps, job: VersionDocument, claim: &Claim) -> anyhow::Re
     let mut text = None;
     let mut preview: Option<(String, String)> = None;
     if let Some(spool) = &measured.spool {
-        let path = spool.path().to_path_buf();
-        let m = mime.clone();
-        text = tokio::task::spawn_blocking(move || extract_text(&path, &m))
-            .await
-            .context("text extraction panicked")?
-            .unwrap_or_else(|e| {
-                tracing::info!(error = %e, "no text extracted");
-                None
-            });
-        preview = make_preview(deps, job, claim, spool.path(), &mime).await?;
+        let task = bounded::Task::Text { mime: mime.clone() };
+        text = match read_bounded(deps, task, spool.path()).await {
+            Ok(text) => text,
+            Err(reason) => {
+                fail(deps, job, claim, &reason).await?;
+                return Ok(());
+            }
+        };
+        preview = match make_preview(deps, job, claim, spool.path(), &mime).await? {
+            Ok(preview) => preview,
+            Err(reason) => {
+                fail(deps, job, claim, &reason).await?;
+                return Ok(());
+            }
+        };
     } else if mime == "application/pdf" {
         preview = Some((verified.clone(), mime.clone()));
     }
@@ -269,31 +274,63 @@ async fn process(deps: &Deps, job: VersionDocument, claim: &Claim) -> anyhow::Re
     finish(deps, job, claim, &measured, &mime, text, preview).await
 }
 
-/// Stores the preview, returning its key and type.
+/// Runs `task` on the spooled file within the configured limits. `Err`: the reason the file
+/// is refused (over a limit); an unreadable file just has no result.
+async fn read_bounded(
+    deps: &Deps,
+    task: bounded::Task,
+    path: &std::path::Path,
+) -> Result<Option<String>, String> {
+    let config = &deps.config;
+    match bounded::run(
+        config.extractor.as_deref(),
+        task,
+        path,
+        &config.extract_limits,
+        &config.image_limits,
+    )
+    .await
+    {
+        Ok(text) => Ok(text),
+        Err(Failure::Refused(reason)) => Err(reason),
+        Err(Failure::Unreadable(why)) => {
+            tracing::info!(error = %why, "nothing could be read from the file");
+            Ok(None)
+        }
+    }
+}
+
+/// Stores the preview, returning its key and type; `Err` is the reason the file is refused.
 async fn make_preview(
     deps: &Deps,
     job: VersionDocument,
     claim: &Claim,
     path: &std::path::Path,
     mime: &str,
-) -> anyhow::Result<Option<(String, String)>> {
+) -> anyhow::Result<Result<Option<(String, String)>, String>> {
     let key = preview_key(job.theater_id, claim.document_id, job.version_id);
     if mime == "application/pdf" {
         // A PDF is its own preview: no copy.
-        return Ok(Some((verified_key(&claim.storage_key), mime.to_string())));
+        return Ok(Ok(Some((
+            verified_key(&claim.storage_key),
+            mime.to_string(),
+        ))));
     }
     if mime.starts_with("image/") && mime != "image/svg+xml" {
-        let p = path.to_path_buf();
-        match tokio::task::spawn_blocking(move || thumbnail(&p)).await? {
-            Ok(png) => {
-                deps.storage.put(&key, png, "image/png").await?;
-                return Ok(Some((key, "image/png".into())));
-            }
-            Err(e) => {
-                tracing::info!(error = %e, "no thumbnail for this image");
-                return Ok(None);
-            }
+        let out = tempfile::NamedTempFile::new_in(crate::expiry::spool_dir()?)
+            .context("creating a thumbnail file")?;
+        let task = bounded::Task::Thumbnail {
+            out: out.path().to_path_buf(),
+        };
+        if let Err(reason) = read_bounded(deps, task, path).await {
+            return Ok(Err(reason));
         }
+        let png = tokio::fs::read(out.path()).await?;
+        if png.is_empty() {
+            return Ok(Ok(None));
+        }
+        deps.storage.put(&key, png, "image/png").await?;
+        return Ok(Ok(Some((key, "image/png".into()))));
     }
     if OFFICE_TYPES.contains(&mime) {
         let ext = claim
@@ -304,13 +341,13 @@ async fn make_preview(
         match office_to_pdf(path, &ext).await {
             Ok(Some(pdf)) => {
                 deps.storage.put(&key, pdf, "application/pdf").await?;
-                return Ok(Some((key, "application/pdf".into())));
+                return Ok(Ok(Some((key, "application/pdf".into()))));
             }
             Ok(None) => {}
             Err(e) => tracing::warn!(error = %e, "office conversion failed; no preview"),
         }
     }
-    Ok(None)
+    Ok(Ok(None))
 }
 
 /// The final transaction under the document's row lock.

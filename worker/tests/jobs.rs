@@ -1,29 +1,22 @@
 //! The worker as a separate process (killed mid-job, drained with `--once`) and the file
 //! formats it reads (DOCX, ODT, RTF text; image thumbnails).
 
+mod common;
+
 use std::io::Write;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use documents::{DocumentsState, UploadLimits};
+use common::{document, spawn_app, upload, wait_done};
 use serde_json::{Value, json};
-use testkit::{StatusCode, TestApp, TestOptions, TestUser};
-
-async fn spawn_app() -> TestApp {
-    testkit::spawn_app_with(TestOptions::default(), |s| {
-        documents::router(DocumentsState::new(
-            s.ctx.clone(),
-            s.storage.clone(),
-            UploadLimits::default(),
-        ))
-    })
-    .await
-}
+use testkit::{StatusCode, TestApp, TestUser};
 
 async fn in_process_worker(app: &TestApp) -> worker::WorkerHandle {
     let mut config =
         worker::WorkerConfig::new(&app.database_url, &testkit::redis_url(), &app.redis_prefix);
     config.poll_interval = Duration::from_millis(200);
+    // Files are read by the bounded child, as in production.
+    config.extractor = Some(env!("CARGO_BIN_EXE_worker").into());
     worker::start(worker::Deps::new(config, app.storage.clone()).expect("deps"))
         .await
         .expect("worker")
@@ -32,15 +25,8 @@ async fn in_process_worker(app: &TestApp) -> worker::WorkerHandle {
 /// The worker binary, configured for `app`, with extra environment.
 fn worker_process(app: &TestApp, args: &[&str], env: &[(&str, &str)]) -> Child {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_worker"));
+    common::configure_for(&mut cmd, app);
     cmd.args(args)
-        .env("DATABASE_URL", &app.database_url)
-        .env("REDIS_URL", testkit::redis_url())
-        .env("REDIS_PREFIX", &app.redis_prefix)
-        .env("S3_ENDPOINT", &app.s3.endpoint)
-        .env("S3_BUCKET", app.storage.bucket())
-        .env("AWS_ACCESS_KEY_ID", shared::embedded_s3::ACCESS_KEY)
-        .env("AWS_SECRET_ACCESS_KEY", shared::embedded_s3::SECRET_KEY)
-        .env("AWS_REGION", "us-east-1")
         .env("WORKER_POLL_INTERVAL_MS", "200")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
@@ -49,92 +35,6 @@ fn worker_process(app: &TestApp, args: &[&str], env: &[(&str, &str)]) -> Child {
         cmd.env(k, v);
     }
     cmd.spawn().expect("worker binary starts")
-}
-
-async fn document(app: &TestApp, admin: &TestUser) -> String {
-    let categories = app.get("/api/v1/documents/categories", &admin.token).await;
-    let technical = categories.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["code"] == "technical")
-        .unwrap()["id"]
-        .clone();
-    let reply = app
-        .post(
-            "/api/v1/documents",
-            &admin.token,
-            json!({"title": "Паспорт спектакля", "category_id": technical}),
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
-    reply.body["id"].as_str().unwrap().to_string()
-}
-
-/// Request an upload, PUT the bytes to the presigned URL, complete: returns the version id.
-async fn upload(
-    app: &TestApp,
-    admin: &TestUser,
-    doc: &str,
-    name: &str,
-    ct: &str,
-    bytes: &[u8],
-) -> String {
-    let ticket = app
-        .post(
-            &format!("/api/v1/documents/{doc}/versions"),
-            &admin.token,
-            json!({"filename": name, "content_type": ct, "size": bytes.len()}),
-        )
-        .await;
-    assert_eq!(ticket.status, StatusCode::CREATED, "{:?}", ticket.body);
-    let upload = &ticket.body["upload"];
-    let mut put = app.http.put(upload["url"].as_str().unwrap());
-    for (k, v) in upload["headers"].as_object().unwrap() {
-        if !k.eq_ignore_ascii_case("content-length") {
-            put = put.header(k.as_str(), v.as_str().unwrap());
-        }
-    }
-    let status = put.body(bytes.to_vec()).send().await.unwrap().status();
-    assert!(status.is_success(), "{status}");
-    let version = ticket.body["version_id"].as_str().unwrap().to_string();
-    let done = app
-        .post(
-            &format!("/api/v1/documents/{doc}/versions/{version}/complete"),
-            &admin.token,
-            json!({}),
-        )
-        .await;
-    assert_eq!(done.status, StatusCode::ACCEPTED);
-    version
-}
-
-async fn wait_done(
-    app: &TestApp,
-    admin: &TestUser,
-    doc: &str,
-    version: &str,
-    limit: Duration,
-) -> Value {
-    let deadline = Instant::now() + limit;
-    loop {
-        let v = app
-            .get(
-                &format!("/api/v1/documents/{doc}/versions/{version}"),
-                &admin.token,
-            )
-            .await
-            .body;
-        if v["status"] == "ready" || v["status"] == "failed" {
-            return v;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "still {} after {limit:?}",
-            v["status"]
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 async fn attempts(app: &TestApp, version: &str) -> i32 {

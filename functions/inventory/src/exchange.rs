@@ -25,7 +25,7 @@ use crate::InventoryState;
 use crate::domain::{InventoryNumber, ItemStatus};
 use crate::items::{self, CreateItemRequest, ItemView, NewItem};
 use crate::scope::Scope;
-use crate::search::{self, ItemFilter, SELECTION_CAP};
+use crate::search::{self, ItemFilter};
 
 /// The columns of the CSV, in order.
 pub const COLUMNS: [&str; 19] = [
@@ -67,12 +67,24 @@ fn opt<T: ToString>(v: &Option<T>) -> String {
 /// OWASP CSV injection: a cell a spreadsheet would read as a formula (`= + - @`, tab, CR)
 /// gets a leading apostrophe, so it shows as text.
 pub fn neutralise_formula(cell: String) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    if cell.starts_with(FORMULA_STARTS) {
         format!("'{cell}")
     } else {
         cell
     }
 }
+
+/// The inverse of [`neutralise_formula`] for import: a file this API exported comes back with
+/// the same text it left with.
+pub fn restore_formula(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_STARTS) => rest,
+        _ => cell,
+    }
+}
+
+/// What a spreadsheet reads as the start of a formula (OWASP).
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
 fn row_of(item: &ItemView) -> Vec<String> {
     raw_row_of(item)
@@ -109,24 +121,133 @@ fn raw_row_of(item: &ItemView) -> Vec<String> {
     ]
 }
 
-/// Writes items as CSV.
-pub fn to_csv(items: &[ItemView], bom: bool) -> anyhow::Result<Vec<u8>> {
-    let mut out = Vec::new();
-    if bom {
-        out.extend_from_slice(BOM);
-    }
-    let mut writer = csv::Writer::from_writer(out);
-    writer.write_record(COLUMNS)?;
+/// Rows fetched from the database per round trip of an export.
+const EXPORT_BATCH: i32 = 500;
+/// CSV chunks buffered between the database and the client (memory stays constant).
+const EXPORT_CHUNKS_IN_FLIGHT: usize = 4;
+/// How long the presigned URL of an export written to storage works.
+const EXPORT_URL_TTL: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// Items as CSV lines, formulas neutralised.
+fn csv_lines<'a>(items: impl IntoIterator<Item = &'a ItemView>) -> anyhow::Result<Vec<u8>> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
     for item in items {
         writer.write_record(row_of(item))?;
     }
     writer.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
 }
 
+/// The first bytes of an export: the byte-order mark if asked for, and the header line.
+fn csv_head(bom: bool) -> anyhow::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    if bom {
+        out.extend_from_slice(BOM);
+    }
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(COLUMNS)?;
+    writer.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// The CSV of every item `filter` selects, as a stream of chunks: a task holds one connection
+/// and a read-only transaction, and pulls rows from a portal [`EXPORT_BATCH`] at a time; the
+/// bounded channel makes it wait for the reader, so memory stays constant at any row count.
+/// There is no cap. A database error mid-way ends the stream with an error (the client sees a
+/// broken transfer, never a silently short file).
+fn csv_stream(
+    state: &InventoryState,
+    user: &AuthUser,
+    filter: &ItemFilter,
+    bom: bool,
+) -> ApiResult<tokio::sync::mpsc::Receiver<std::io::Result<Bytes>>> {
+    let (sql, selection) = search::selection(filter)?;
+    let head = csv_head(bom)?;
+    let db = state.ctx.db.clone();
+    let theater_id = user.theater_id;
+    let (sender, receiver) = tokio::sync::mpsc::channel(EXPORT_CHUNKS_IN_FLIGHT);
+    tokio::spawn(async move {
+        let produce = async {
+            if sender.send(Ok(Bytes::from(head))).await.is_err() {
+                return Ok(());
+            }
+            let mut client = db.get().await?;
+            let tx = client.build_transaction().read_only(true).start().await?;
+            let statement = tx.prepare(&sql).await?;
+            let portal = tx.bind(&statement, &selection.bind(&theater_id)).await?;
+            loop {
+                let rows = tx.query_portal(&portal, EXPORT_BATCH).await?;
+                if rows.is_empty() {
+                    break;
+                }
+                let items: Vec<ItemView> = rows.iter().map(items::from_row).collect();
+                if sender
+                    .send(Ok(Bytes::from(csv_lines(&items)?)))
+                    .await
+                    .is_err()
+                {
+                    // The client went away: stop reading.
+                    return Ok(());
+                }
+            }
+            tx.commit().await?;
+            anyhow::Ok(())
+        };
+        if let Err(e) = produce.await {
+            tracing::error!(error = ?e, "the CSV export failed mid-way");
+            let _ = sender
+                .send(Err(std::io::Error::other("the export failed")))
+                .await;
+        }
+    });
+    Ok(receiver)
+}
+
+/// Where exports go: streamed in the response, or (on Lambda, whose responses stop at 6 MB)
+/// written to the bucket and answered with a redirect to a presigned URL.
+/// `INVENTORY_EXPORT_TO_STORAGE=true` chooses the latter anywhere (tests).
+fn export_to_storage() -> bool {
+    static TO_STORAGE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *TO_STORAGE.get_or_init(|| {
+        std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some()
+            || shared::config::optional("INVENTORY_EXPORT_TO_STORAGE").as_deref() == Some("true")
+    })
+}
+
+/// Writes the stream to a temporary file, stores it under the theatre's export key, and
+/// answers 303 to a presigned GET of it.
+async fn stored_export(
+    state: &InventoryState,
+    user: &AuthUser,
+    mut chunks: tokio::sync::mpsc::Receiver<std::io::Result<Bytes>>,
+) -> ApiResult<Response> {
+    use tokio::io::AsyncWriteExt;
+    let file = tempfile::NamedTempFile::new().map_err(anyhow::Error::from)?;
+    let mut out = tokio::fs::File::from_std(file.reopen().map_err(anyhow::Error::from)?);
+    while let Some(chunk) = chunks.recv().await {
+        let chunk = chunk.map_err(anyhow::Error::from)?;
+        out.write_all(&chunk).await.map_err(anyhow::Error::from)?;
+    }
+    out.flush().await.map_err(anyhow::Error::from)?;
+    let key = shared::keys::inventory_export(user.theater_id, Uuid::now_v7());
+    state.storage.put_file(&key, file.path(), CSV_TYPE).await?;
+    let url = state
+        .storage
+        .presign_get_as(&key, "inventory.csv", Some(CSV_TYPE), EXPORT_URL_TTL)
+        .await?;
+    Ok((StatusCode::SEE_OTHER, [(header::LOCATION, url)]).into_response())
+}
+
+const CSV_TYPE: &str = "text/csv; charset=utf-8";
+
 /// Export items as CSV
+///
+/// Every item the filter selects, streamed. On Lambda the file is written to storage and the
+/// answer is a 303 to a download URL valid for 15 minutes.
 #[utoipa::path(get, path = "/api/v1/inventory/items/export.csv", tag = "inventory", security(("bearer" = ["inventory:view"])),
     params(ItemFilter, ExportQuery),
-    responses((status = 200, content_type = "text/csv", body = String), (status = 403)))]
+    responses((status = 200, description = "The CSV file", content_type = "text/csv", body = String),
+        (status = 303, description = "The CSV was written to storage (on Lambda): download it from `Location`",
+            headers(("Location" = String, description = "A presigned URL of the file"))),
+        (status = 403)))]
 #[instrument(skip_all)]
 pub async fn export_csv(
     State(state): State<InventoryState>,
@@ -135,19 +256,21 @@ pub async fn export_csv(
     Query(options): Query<ExportQuery>,
 ) -> ApiResult<Response> {
     user.require(Permission::InventoryView)?;
-    let client = state.ctx.db.get().await?;
-    let items = search::select_all(&client, &user, &filter, SELECTION_CAP).await?;
-    let bytes = to_csv(&items, options.bom.unwrap_or(false))?;
+    let chunks = csv_stream(&state, &user, &filter, options.bom.unwrap_or(false))?;
+    if export_to_storage() {
+        return stored_export(&state, &user, chunks).await;
+    }
+    let body =
+        axum::body::Body::from_stream(futures::stream::unfold(chunks, |mut chunks| async move {
+            chunks.recv().await.map(|c| (c, chunks))
+        }));
     let mut headers = HeaderMap::new();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(CSV_TYPE));
     headers.insert(
         header::CONTENT_DISPOSITION,
         HeaderValue::from_static("attachment; filename=\"inventory.csv\""),
     );
-    Ok((headers, bytes).into_response())
+    Ok((headers, body).into_response())
 }
 
 /// Import options.
@@ -265,7 +388,7 @@ fn read_rows(bytes: &[u8]) -> ApiResult<Vec<(usize, HashMap<String, String>)>> {
         let map = headers
             .iter()
             .cloned()
-            .zip(record.iter().map(|v| v.trim().to_string()))
+            .zip(record.iter().map(|v| restore_formula(v).trim().to_string()))
             .collect();
         rows.push((line, map));
         if rows.len() > MAX_ROWS {
@@ -455,7 +578,7 @@ fn parse_row(
 
 #[cfg(test)]
 mod tests {
-    use super::neutralise_formula;
+    use super::{neutralise_formula, restore_formula};
 
     #[test]
     fn cells_a_spreadsheet_would_run_are_neutralised() {
@@ -468,8 +591,16 @@ mod tests {
             "\tx",
             "\rx",
         ] {
-            assert_eq!(neutralise_formula(cell.into()), format!("'{cell}"));
+            let exported = neutralise_formula(cell.into());
+            assert_eq!(exported, format!("'{cell}"));
+            assert_eq!(
+                restore_formula(&exported),
+                cell,
+                "import gives back the text"
+            );
         }
+        // An apostrophe someone typed stays.
+        assert_eq!(restore_formula("'Гамлет'"), "'Гамлет'");
         assert_eq!(neutralise_formula("Канделябр".into()), "Канделябр");
         assert_eq!(neutralise_formula("12.50".into()), "12.50");
     }

@@ -293,25 +293,18 @@ async fn list(
     })
 }
 
-/// Every item a filter selects, up to `cap` (exports, bulk selections).
-pub async fn select_all(
-    client: &impl GenericClient,
-    user: &AuthUser,
-    filter: &ItemFilter,
-    cap: i64,
-) -> ApiResult<Vec<ItemView>> {
+/// The query of every item `filter` selects, in its order (no limit), and its parameters.
+pub fn selection(filter: &ItemFilter) -> ApiResult<(String, Where)> {
     let sort = filter.sort()?;
-    let mut w = filter.to_where()?;
+    let w = filter.to_where()?;
     let key = sort.key_expr();
     let dir = if sort.descending { "DESC" } else { "ASC" };
-    let pl = w.push(cap);
     let sql = format!(
         "SELECT {ITEM_COLUMNS} FROM inventory_items i WHERE {}
-         ORDER BY {key} COLLATE \"C\" {dir}, i.id {dir} LIMIT {pl}",
+         ORDER BY {key} COLLATE \"C\" {dir}, i.id {dir}",
         w.sql
     );
-    let rows = client.query(&sql, &w.bind(&user.theater_id)).await?;
-    Ok(rows.iter().map(items::from_row).collect())
+    Ok((sql, w))
 }
 
 /// A count in a breakdown.
@@ -415,6 +408,3 @@ pub async fn stats(
         generated_at: Utc::now(),
     }))
 }
-
-/// The largest selection an export or bulk filter may take.
-pub const SELECTION_CAP: i64 = 100_000;

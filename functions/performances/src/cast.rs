@@ -25,6 +25,7 @@ use uuid::Uuid;
 use crate::PerformancesState;
 use crate::access::{require_performance, require_user};
 use crate::domain::{CastKind, bounded, optional_text, text};
+use crate::removal::{SubResource, delete_versioned};
 
 /// This module's routes.
 pub fn routes() -> OpenApiRouter<PerformancesState> {
@@ -431,27 +432,5 @@ pub async fn delete_cast_member(
     let tx = client.transaction().await?;
     require_performance(&tx, user.theater_id, id, true).await?;
     let before = load(&tx, user.theater_id, id, cast_id).await?;
-    let deleted = tx
-        .execute(
-            "DELETE FROM performance_cast
-             WHERE theater_id = $1 AND id = $2 AND ($3::int IS NULL OR version = $3)",
-            &[&user.theater_id, &cast_id, &expected],
-        )
-        .await?;
-    if deleted == 0 {
-        return Err(ApiError::PreconditionFailed);
-    }
-    audit::record(
-        &tx,
-        AuditEntry::by(
-            &user,
-            "performance_cast.delete",
-            "performance_cast",
-            cast_id,
-        )
-        .before(&before),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(shared::http::no_content())
+    delete_versioned(tx, &user, SubResource::Cast, cast_id, expected, &before).await
 }

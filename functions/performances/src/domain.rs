@@ -7,43 +7,7 @@ use utoipa::ToSchema;
 
 pub use shared::text::{optional_text, text};
 
-macro_rules! vocabulary {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-        // utoipa reads `rename_all` (the variants' snake_case names are the wire forms); serde
-        // takes each variant's own text.
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $(#[serde(rename = $text)] $variant),+ }
-
-        impl $name {
-            /// Every value, in vocabulary order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The wire and database form.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-
-            /// Parses the wire (or database) form.
-            pub fn parse(s: &str) -> Result<Self, String> {
-                match s.trim() {
-                    $($text => Ok($name::$variant),)+
-                    other => Err(format!(
-                        "unknown value {other:?}; expected one of: {}",
-                        [$($text),+].join(", ")
-                    )),
-                }
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
+use shared::vocabulary;
 
 vocabulary! {
     /// Where a production is in its life.

@@ -29,6 +29,7 @@ use crate::PerformancesState;
 use crate::access::require_performance;
 use crate::cast::require_cast_member;
 use crate::domain::{PerformanceStatus, bounded, kit_shortage, optional_text, standard_section};
+use crate::removal::{SubResource, delete_versioned};
 use crate::scenes::require_scene;
 
 /// This module's routes.
@@ -438,29 +439,7 @@ pub async fn delete_kit_line(
     let tx = client.transaction().await?;
     require_performance(&tx, user.theater_id, id, true).await?;
     let before = load(&tx, user.theater_id, id, kit_id).await?;
-    let deleted = tx
-        .execute(
-            "DELETE FROM performance_kit_items
-             WHERE theater_id = $1 AND id = $2 AND ($3::int IS NULL OR version = $3)",
-            &[&user.theater_id, &kit_id, &expected],
-        )
-        .await?;
-    if deleted == 0 {
-        return Err(ApiError::PreconditionFailed);
-    }
-    audit::record(
-        &tx,
-        AuditEntry::by(
-            &user,
-            "performance_kit.delete",
-            "performance_kit_item",
-            kit_id,
-        )
-        .before(&before),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(shared::http::no_content())
+    delete_versioned(tx, &user, SubResource::Kit, kit_id, expected, &before).await
 }
 
 /// One performance's use of an item.

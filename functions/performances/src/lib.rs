@@ -25,6 +25,7 @@ pub mod images;
 pub mod kit;
 pub mod passport;
 pub mod performances;
+pub mod removal;
 pub mod scenes;
 pub mod sections;
 pub mod snapshots;

@@ -24,6 +24,7 @@ use uuid::Uuid;
 use crate::PerformancesState;
 use crate::access::require_performance;
 use crate::domain::{bounded, optional_text, text};
+use crate::removal::{SubResource, delete_versioned};
 
 /// This module's routes.
 pub fn routes() -> OpenApiRouter<PerformancesState> {
@@ -421,27 +422,5 @@ pub async fn delete_scene(
     let tx = client.transaction().await?;
     require_performance(&tx, user.theater_id, id, true).await?;
     let before = load(&tx, user.theater_id, id, scene_id).await?;
-    let deleted = tx
-        .execute(
-            "DELETE FROM performance_scenes
-             WHERE theater_id = $1 AND id = $2 AND ($3::int IS NULL OR version = $3)",
-            &[&user.theater_id, &scene_id, &expected],
-        )
-        .await?;
-    if deleted == 0 {
-        return Err(ApiError::PreconditionFailed);
-    }
-    audit::record(
-        &tx,
-        AuditEntry::by(
-            &user,
-            "performance_scene.delete",
-            "performance_scene",
-            scene_id,
-        )
-        .before(&before),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(shared::http::no_content())
+    delete_versioned(tx, &user, SubResource::Scene, scene_id, expected, &before).await
 }

@@ -28,6 +28,7 @@ use crate::access::{
     SectionEdit, require_department, require_performance, require_user, section_edit,
 };
 use crate::domain::{bounded, markdown, section_code, standard_section, text};
+use crate::removal::{SubResource, delete_versioned};
 
 /// This module's routes.
 pub fn routes() -> OpenApiRouter<PerformancesState> {
@@ -395,27 +396,13 @@ pub async fn delete_section(
     let tx = client.transaction().await?;
     require_performance(&tx, user.theater_id, id, true).await?;
     let before = load(&tx, user.theater_id, id, section_id).await?;
-    let deleted = tx
-        .execute(
-            "DELETE FROM performance_sections
-             WHERE theater_id = $1 AND id = $2 AND ($3::int IS NULL OR version = $3)",
-            &[&user.theater_id, &section_id, &expected],
-        )
-        .await?;
-    if deleted == 0 {
-        return Err(ApiError::PreconditionFailed);
-    }
-    audit::record(
-        &tx,
-        AuditEntry::by(
-            &user,
-            "performance_section.delete",
-            "performance_section",
-            section_id,
-        )
-        .before(&before),
+    delete_versioned(
+        tx,
+        &user,
+        SubResource::Section,
+        section_id,
+        expected,
+        &before,
     )
-    .await?;
-    tx.commit().await?;
-    Ok(shared::http::no_content())
+    .await
 }

@@ -2,44 +2,8 @@
 //! zone, and the bounded expansion of recurrence rules. No I/O.
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
-macro_rules! vocabulary {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            /// Every value, in vocabulary order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The wire and database form.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-
-            /// Parses the wire form.
-            pub fn parse(s: &str) -> Result<Self, String> {
-                match s.trim() {
-                    $($text => Ok($name::$variant),)+
-                    other => Err(format!(
-                        "unknown value {other:?}; expected one of: {}",
-                        [$($text),+].join(", ")
-                    )),
-                }
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
+use shared::vocabulary;
 
 vocabulary! {
     /// What a venue is.

@@ -4,6 +4,7 @@ mod helpers;
 
 mod bulk;
 mod csv;
+mod export;
 mod items;
 mod labels;
 mod movements;
