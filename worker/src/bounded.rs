@@ -199,14 +199,17 @@ fn limit_self(limits: &ExtractLimits) -> std::io::Result<()> {
 }
 
 /// The program used for children: `WORKER_EXTRACTOR` if set, else this executable when it is
-/// the `worker` binary, else a `worker` binary next to it (the gateway, which embeds the
-/// worker, ships beside it). `None`: in-process.
+/// the `worker` or the `gateway` binary (both dispatch [`CHILD_ARG`] before anything else), else
+/// a `worker` binary next to it. `None` (a test binary embedding the worker): in-process.
 pub fn discover() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("WORKER_EXTRACTOR") {
         return Some(PathBuf::from(path));
     }
     let exe = std::env::current_exe().ok()?;
-    if exe.file_stem().is_some_and(|s| s == "worker") {
+    if exe
+        .file_stem()
+        .is_some_and(|s| s == "worker" || s == "gateway")
+    {
         return Some(exe);
     }
     let sibling = exe.with_file_name("worker");

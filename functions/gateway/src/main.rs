@@ -2,10 +2,22 @@
 
 use gateway::{GatewayConfig, build};
 
-#[tokio::main]
-async fn main() {
+fn main() {
+    // The in-process worker reads untrusted files in bounded children of this very binary
+    // (`gateway extract <request>`, see `worker::bounded`): dispatched before any runtime thread
+    // exists, so the child's memory cap counts only the work.
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [first, request] = args.as_slice()
+        && first == worker::bounded::CHILD_ARG
+    {
+        std::process::exit(worker::bounded::child_main(request));
+    }
     shared::telemetry::init();
-    if let Err(e) = run().await {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("the tokio runtime starts");
+    if let Err(e) = runtime.block_on(run()) {
         eprintln!("gateway: {e:#}");
         std::process::exit(1);
     }
