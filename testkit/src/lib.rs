@@ -5,6 +5,7 @@
 pub mod faults;
 pub mod lambda_events;
 pub mod lambda_runtime;
+pub mod template;
 
 use std::sync::OnceLock;
 use std::time::Duration;

@@ -420,19 +420,9 @@ async fn the_auth_binary_answers_api_gateway_events_under_the_lambda_runtime_api
     let app = testkit::spawn_app().await;
     let runtime = RuntimeApi::start().await;
     let binary = auth_binary();
-    let redis_url = testkit::redis_url();
-    let mut function = runtime.spawn_function(
-        &binary,
-        "auth",
-        &[
-            ("DATABASE_URL", &app.database_url),
-            ("DATABASE_POOL_SIZE", "2"),
-            ("REDIS_URL", &redis_url),
-            ("REDIS_PREFIX", &app.redis_prefix),
-            ("JWT_PUBLIC_KEY", &app.keys.public_pem),
-            ("JWT_PRIVATE_KEY", &app.keys.private_pem),
-        ],
-    );
+    // The environment infra/template.yaml gives the function, with local stand-ins.
+    let env = testkit::template::function_environment(&app, "auth");
+    let mut function = runtime.spawn_function(&binary, "auth", &testkit::template::pairs(&env));
     let timeout = Duration::from_secs(30);
 
     // Cold start: process start → the first answer (init plus one request touching PostgreSQL

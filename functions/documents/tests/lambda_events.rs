@@ -481,26 +481,10 @@ async fn the_documents_binary_answers_api_gateway_events_under_the_lambda_runtim
     let body = new_document_body(&app, &admin, "Технический райдер").await;
     let runtime = RuntimeApi::start().await;
     let binary = documents_binary();
-    let redis_url = testkit::redis_url();
-    let s3 = app.s3.storage_config("theatre-test");
-    let (access_key, secret_key) = s3.credentials.clone().expect("embedded S3 credentials");
-    let endpoint = s3.endpoint.clone().expect("embedded S3 endpoint");
-    let mut function = runtime.spawn_function(
-        &binary,
-        "documents",
-        &[
-            ("DATABASE_URL", &app.database_url),
-            ("DATABASE_POOL_SIZE", "2"),
-            ("REDIS_URL", &redis_url),
-            ("REDIS_PREFIX", &app.redis_prefix),
-            ("JWT_PUBLIC_KEY", &app.keys.public_pem),
-            ("S3_BUCKET", &s3.bucket),
-            ("AWS_REGION", &s3.region),
-            ("S3_ENDPOINT", &endpoint),
-            ("AWS_ACCESS_KEY_ID", &access_key),
-            ("AWS_SECRET_ACCESS_KEY", &secret_key),
-        ],
-    );
+    // The environment infra/template.yaml gives the function, with local stand-ins.
+    let env = testkit::template::function_environment(&app, "documents");
+    let mut function =
+        runtime.spawn_function(&binary, "documents", &testkit::template::pairs(&env));
 
     // Cold start: process start → the first answer (init plus one request touching PostgreSQL
     // and Redis).

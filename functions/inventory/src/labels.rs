@@ -1,7 +1,8 @@
 //! Labels: a QR code per item (SVG and PNG) and printable A4 label sheets (PDF) with the code,
 //! the inventory number and the name under each. Names are set in DejaVu Sans (shipped by the
-//! `dejavu` crate and embedded in the PDF), so Cyrillic prints correctly; numbers, which are
-//! ASCII by construction, use the PDF's built-in Helvetica.
+//! `dejavu` crate), so Cyrillic prints correctly; printpdf embeds only the glyphs the sheet uses
+//! (its `font_subsetting` feature: a one-item sheet is a few KB, not the font's 740 KB). Numbers,
+//! which are ASCII by construction, use the PDF's built-in Helvetica.
 
 use std::io::Cursor;
 

@@ -103,10 +103,23 @@ async fn a_deploy_applies_the_migrations_once_under_the_lambda_runtime_api() {
     let database_url = testkit::database_url(&testkit::create_empty_database().await);
     let cloudformation = ResponseUrl::start().await;
     let runtime = RuntimeApi::start().await;
+    // The environment infra/template.yaml gives the function (the global variables), with local
+    // stand-ins for what it derives from the stack's resources.
+    let env = testkit::template::lambda_environment(
+        "migrate",
+        &[
+            ("Database", database_url.clone()),
+            ("Redis", testkit::redis_url()),
+            ("JwtPublicKeyParameterName", "(not read by migrate)".into()),
+            ("CorsOrigins", "https://app.example.org".into()),
+        ],
+        &[],
+        &[],
+    );
     let mut function = runtime.spawn_function(
         &binary(),
         "theatre-migrate",
-        &[("DATABASE_URL", &database_url)],
+        &testkit::template::pairs(&env),
     );
     assert!(!table_exists(&database_url, "users").await);
 

@@ -154,18 +154,9 @@ async fn the_schedule_binary_answers_api_gateway_events_under_the_lambda_runtime
     let binary = std::env::var_os("LAMBDA_BOOTSTRAP")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_schedule")));
-    let redis_url = testkit::redis_url();
-    let mut function = runtime.spawn_function(
-        &binary,
-        "schedule",
-        &[
-            ("DATABASE_URL", &app.database_url),
-            ("DATABASE_POOL_SIZE", "2"),
-            ("REDIS_URL", &redis_url),
-            ("REDIS_PREFIX", &app.redis_prefix),
-            ("JWT_PUBLIC_KEY", &app.keys.public_pem),
-        ],
-    );
+    // The environment infra/template.yaml gives the function, with local stand-ins.
+    let env = testkit::template::function_environment(&app, "schedule");
+    let mut function = runtime.spawn_function(&binary, "schedule", &testkit::template::pairs(&env));
     let answer = async |e: Value| match runtime.invoke(e, Duration::from_secs(30)).await {
         Outcome::Response(r) => r,
         Outcome::Error(e) => panic!("invocation failed: {e:#}"),
