@@ -38,4 +38,7 @@ if not found:
 sql, params = "\n".join(found[-1][0]), found[-1][1] or ""
 values = dict(re.findall(r"\$(\d+) = (NULL|'(?:[^']|'')*')", params))
 sql = re.sub(r"\$(\d+)\b", lambda m: values[m.group(1)], sql)
+# pgbench reads `:name` as one of its variables, even inside a literal ('HH24:MI:SS'): spell
+# such a colon as a concatenation (casts, `::type`, are left alone).
+sql = re.sub(r"(?<!:):(?=[A-Za-z_])", "' || ':' || '", sql)
 print(sql.rstrip().rstrip(";") + ";")
