@@ -7,7 +7,7 @@
 # It builds the release gateway, starts it on its own database (dropped and re-created), adds the
 # items to the demo theatre (on top of its own 300) with the demo's generator (`--example seed`,
 # shared::seed), then times sequential requests over one keep-alive connection for several list
-# queries and prints p50/p95/p99 per query. Figures are recorded in bench/RESULTS.md.
+# queries and prints p50/p95/p99 per query. Figures are recorded in BENCHMARKS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

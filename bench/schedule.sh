@@ -12,7 +12,7 @@
 # its first start, as the other bench scripts read it). BENCH_RUNS (default 5) bookings are
 # timed, each in a venue of its own with 30 fresh items, so no run clashes with another. What the
 # script made (venues, events, items, the feed token) is removed at the end unless BENCH_KEEP=1.
-# Run it against a release build for the figures that count (bench/RESULTS.md).
+# Run it against a release build for the figures that count (BENCHMARKS.md).
 set -euo pipefail
 BASE=${1:?usage: bench/schedule.sh BASE_URL}
 RUNS=${BENCH_RUNS:-5}

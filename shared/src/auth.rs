@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::config::JwtConfig;
 use crate::context::AppContext;
+use crate::db::Cached;
 use crate::error::ApiError;
 use crate::permissions::{Permission, PermissionSet};
 use crate::redis::Redis;
@@ -171,8 +172,8 @@ pub async fn load_session_state(
     access_ttl: std::time::Duration,
 ) -> Result<SessionState, ApiError> {
     let client = db.get().await?;
-    let statement = client
-        .prepare_cached(
+    let row = client
+        .query_opt_cached(
             "SELECT u.session_version,
                     coalesce(array_agg(DISTINCT t.family_id)
                              FILTER (WHERE t.family_id IS NOT NULL), '{}') AS revoked
@@ -181,10 +182,8 @@ pub async fn load_session_state(
                   AND t.revoked_at > now() - make_interval(secs => $2)
              WHERE u.id = $1
              GROUP BY u.session_version",
+            &[&user_id, &(access_ttl.as_secs_f64() + 60.0)],
         )
-        .await?;
-    let row = client
-        .query_opt(&statement, &[&user_id, &(access_ttl.as_secs_f64() + 60.0)])
         .await?;
     Ok(match row {
         Some(row) => SessionState {

@@ -1,10 +1,12 @@
 //! The PostgreSQL pool (deadpool-postgres over tokio-postgres).
 
+use std::future::Future;
 use std::time::Duration;
 
 pub use deadpool_postgres::{Client, Pool, Transaction};
-use deadpool_postgres::{Manager, ManagerConfig, RecyclingMethod, Runtime};
-use tokio_postgres::NoTls;
+use deadpool_postgres::{GenericClient, Manager, ManagerConfig, RecyclingMethod, Runtime};
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{Error, NoTls, Row};
 
 /// Builds a pool; no connection is opened until the first query.
 pub fn pool(database_url: &str, max_size: usize) -> anyhow::Result<Pool> {
@@ -32,6 +34,55 @@ pub fn pool(database_url: &str, max_size: usize) -> anyhow::Result<Pool> {
         .recycle_timeout(Some(Duration::from_secs(5)))
         .build()?)
 }
+
+/// Running a statement through the connection's prepared-statement cache (deadpool-postgres'
+/// `prepare_cached`): PostgreSQL parses and plans it once per pooled connection, later calls only
+/// bind and execute. `client.query(sql, ..)` with a string prepares an unnamed statement on every
+/// call, a round trip and a parse/plan that cost more than the execution of a short lookup
+/// (BENCHMARKS.md). The one way to run the statements of hot endpoints, on a client or a
+/// transaction alike.
+///
+/// The cache is keyed by the SQL text, so statements assembled from filters must keep values in
+/// parameters (each combination of filters is then one cached statement).
+pub trait Cached: GenericClient {
+    /// Like `query`, prepared once per connection.
+    fn query_cached<'a>(
+        &'a self,
+        sql: &'a str,
+        params: &'a [&'a (dyn ToSql + Sync)],
+    ) -> impl Future<Output = Result<Vec<Row>, Error>> + Send + 'a {
+        async move {
+            let statement = self.prepare_cached(sql).await?;
+            self.query(&statement, params).await
+        }
+    }
+
+    /// Like `query_one`, prepared once per connection.
+    fn query_one_cached<'a>(
+        &'a self,
+        sql: &'a str,
+        params: &'a [&'a (dyn ToSql + Sync)],
+    ) -> impl Future<Output = Result<Row, Error>> + Send + 'a {
+        async move {
+            let statement = self.prepare_cached(sql).await?;
+            self.query_one(&statement, params).await
+        }
+    }
+
+    /// Like `query_opt`, prepared once per connection.
+    fn query_opt_cached<'a>(
+        &'a self,
+        sql: &'a str,
+        params: &'a [&'a (dyn ToSql + Sync)],
+    ) -> impl Future<Output = Result<Option<Row>, Error>> + Send + 'a {
+        async move {
+            let statement = self.prepare_cached(sql).await?;
+            self.query_opt(&statement, params).await
+        }
+    }
+}
+
+impl<C: GenericClient> Cached for C {}
 
 /// Parses an `If-Match` value (`"3"`, `W/"3"` or `3`) into a row version.
 pub fn parse_version_tag(value: &str) -> Option<i32> {

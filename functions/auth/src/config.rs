@@ -43,14 +43,30 @@ impl Default for RateLimits {
     }
 }
 
-impl AuthConfig {
-    /// Reads the common settings plus `JWT_PRIVATE_KEY`, `REFRESH_TOKEN_TTL_SECONDS` and the
-    /// `RATE_LIMIT_*` overrides (hits per window).
+impl RateLimits {
+    /// The defaults with the `RATE_LIMIT_*` overrides (hits per window), e.g. lifted for a
+    /// benchmark (`bench/run`).
     pub fn from_env() -> Result<Self, ConfigError> {
         let d = RateLimits::default();
         let limit = |name: &'static str, default: Limit| -> Result<Limit, ConfigError> {
             Ok(Limit::new(parsed_or(name, default.max)?, default.window))
         };
+        Ok(RateLimits {
+            login_per_ip: limit("RATE_LIMIT_LOGIN_PER_IP", d.login_per_ip)?,
+            login_per_account: limit("RATE_LIMIT_LOGIN_PER_ACCOUNT", d.login_per_account)?,
+            register_per_ip: limit("RATE_LIMIT_REGISTER_PER_IP", d.register_per_ip)?,
+            register_per_account: limit("RATE_LIMIT_REGISTER_PER_ACCOUNT", d.register_per_account)?,
+            refresh_per_ip: limit("RATE_LIMIT_REFRESH_PER_IP", d.refresh_per_ip)?,
+            refresh_per_account: limit("RATE_LIMIT_REFRESH_PER_ACCOUNT", d.refresh_per_account)?,
+            password_per_account: limit("RATE_LIMIT_PASSWORD_PER_ACCOUNT", d.password_per_account)?,
+        })
+    }
+}
+
+impl AuthConfig {
+    /// Reads the common settings plus `JWT_PRIVATE_KEY`, `REFRESH_TOKEN_TTL_SECONDS` and the
+    /// `RATE_LIMIT_*` overrides (hits per window).
+    pub fn from_env() -> Result<Self, ConfigError> {
         Ok(Self {
             common: CommonConfig::from_env()?,
             private_key_pem: pem_from_env("JWT_PRIVATE_KEY")?,
@@ -58,24 +74,7 @@ impl AuthConfig {
                 "REFRESH_TOKEN_TTL_SECONDS",
                 30 * 24 * 3600,
             )?),
-            limits: RateLimits {
-                login_per_ip: limit("RATE_LIMIT_LOGIN_PER_IP", d.login_per_ip)?,
-                login_per_account: limit("RATE_LIMIT_LOGIN_PER_ACCOUNT", d.login_per_account)?,
-                register_per_ip: limit("RATE_LIMIT_REGISTER_PER_IP", d.register_per_ip)?,
-                register_per_account: limit(
-                    "RATE_LIMIT_REGISTER_PER_ACCOUNT",
-                    d.register_per_account,
-                )?,
-                refresh_per_ip: limit("RATE_LIMIT_REFRESH_PER_IP", d.refresh_per_ip)?,
-                refresh_per_account: limit(
-                    "RATE_LIMIT_REFRESH_PER_ACCOUNT",
-                    d.refresh_per_account,
-                )?,
-                password_per_account: limit(
-                    "RATE_LIMIT_PASSWORD_PER_ACCOUNT",
-                    d.password_per_account,
-                )?,
-            },
+            limits: RateLimits::from_env()?,
         })
     }
 }

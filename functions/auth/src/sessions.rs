@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use shared::audit::{self, AuditEntry};
 use shared::auth::AuthUser;
+use shared::db::Cached;
 use shared::error::FieldErrors;
 use shared::extract::{ClientIp, Json};
 use shared::{ApiError, ApiResult, rate_limit};
@@ -387,7 +388,7 @@ pub async fn login(
     let row =
         match &email {
             Some(email) => client
-                .query_opt(
+                .query_opt_cached(
                     "SELECT id, theater_id, password_hash, is_active FROM users WHERE email = $1",
                     &[&email.as_str()],
                 )

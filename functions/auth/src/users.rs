@@ -10,6 +10,7 @@ use deadpool_postgres::GenericClient;
 use serde::{Deserialize, Serialize};
 use shared::audit::{self, AuditEntry};
 use shared::auth::AuthUser;
+use shared::db::Cached;
 use shared::error::FieldErrors;
 use shared::extract::{IfMatch, Json, Path, Query};
 use shared::pagination::{Page, PageQuery};
@@ -112,7 +113,7 @@ pub async fn load_user(
 ) -> Result<Option<(UserView, PermissionSet, i32)>, ApiError> {
     let sql = format!("{USER_SELECT} WHERE u.theater_id = $1 AND u.id = $2");
     Ok(client
-        .query_opt(&sql, &[&theater_id, &user_id])
+        .query_opt_cached(&sql, &[&theater_id, &user_id])
         .await?
         .as_ref()
         .map(user_from_row))
@@ -124,7 +125,7 @@ pub async fn effective_permissions(
     user_id: Uuid,
 ) -> Result<PermissionSet, ApiError> {
     let rows = client
-        .query(
+        .query_cached(
             "SELECT DISTINCT p FROM user_roles ur JOIN roles r ON r.id = ur.role_id,
                     unnest(r.permissions) AS p
              WHERE ur.user_id = $1",

@@ -10,6 +10,7 @@ use deadpool_postgres::GenericClient;
 use serde::{Deserialize, Serialize};
 use shared::audit::{self, AuditEntry};
 use shared::auth::AuthUser;
+use shared::db::Cached;
 use shared::error::FieldErrors;
 use shared::extract::{IfMatch, Json, Path, Query};
 use shared::pagination::{Page, PageQuery};
@@ -101,7 +102,7 @@ pub async fn load_document(
     let sql = format!("SELECT {DOCUMENT_COLUMNS} {DOCUMENT_FROM} WHERE {VISIBLE} AND d.id = $5");
     let p = viewer.params();
     Ok(client
-        .query_opt(&sql, &[p[0], p[1], p[2], p[3], &id])
+        .query_opt_cached(&sql, &[p[0], p[1], p[2], p[3], &id])
         .await?
         .as_ref()
         .map(from_row))
@@ -183,7 +184,7 @@ pub async fn list_documents(
                 &after_id,
                 &(limit + 1),
             ];
-            let rows = client.query(&sql, &params).await?;
+            let rows = client.query_cached(&sql, &params).await?;
             let docs: Vec<DocumentView> = rows.iter().map(from_row).collect();
             Ok(JsonResponse(Page::from_rows(docs, limit, |d| {
                 (d.updated_at, d.id)
@@ -233,7 +234,7 @@ pub async fn list_documents(
                 &markers,
                 &headline_options,
             ];
-            let rows = client.query(&sql, &params).await?;
+            let rows = client.query_cached(&sql, &params).await?;
             let docs: Vec<DocumentView> = rows
                 .iter()
                 .map(|r| DocumentView {

@@ -65,7 +65,7 @@ impl GatewayConfig {
                         .collect()
                 })
                 .unwrap_or_default(),
-            limits: auth::RateLimits::default(),
+            limits: auth::RateLimits::from_env()?,
             create_demo: flag("DEMO", true)?,
             run_worker: flag("RUN_WORKER", true)?,
         })

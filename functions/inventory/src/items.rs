@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use shared::audit::{self, AuditEntry};
 use shared::auth::AuthUser;
+use shared::db::Cached;
 use shared::error::FieldErrors;
 use shared::extract::{IfMatch, Json, Path};
 use shared::patch::Patch;
@@ -138,7 +139,7 @@ pub async fn load(
          WHERE i.theater_id = $1 AND i.id = $2 AND i.deleted_at IS NULL"
     );
     Ok(client
-        .query_opt(&sql, &[&theater_id, &id])
+        .query_opt_cached(&sql, &[&theater_id, &id])
         .await?
         .as_ref()
         .map(from_row))

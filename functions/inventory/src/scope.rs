@@ -4,6 +4,7 @@
 
 use deadpool_postgres::GenericClient;
 use shared::auth::AuthUser;
+use shared::db::Cached;
 use shared::permissions::Permission;
 use shared::{ApiError, ApiResult};
 use uuid::Uuid;
@@ -27,7 +28,7 @@ impl Scope {
             return Ok(Scope::Everything);
         }
         let row = client
-            .query_one(
+            .query_one_cached(
                 "SELECT coalesce(bool_or(NOT r.department_scoped AND r.permissions && ARRAY[
                             'admin:full', 'inventory:create', 'inventory:edit', 'inventory:delete',
                             'inventory:write_off', 'inventory:reserve']::text[]), false) AS unrestricted,
@@ -43,7 +44,7 @@ impl Scope {
             return Ok(Scope::Everything);
         }
         let rows = client
-            .query(
+            .query_cached(
                 "SELECT d.id FROM departments d
                  WHERE d.theater_id = $1 AND d.deleted_at IS NULL
                    AND (d.head_id = $2 OR EXISTS (SELECT 1 FROM user_departments ud

@@ -10,6 +10,7 @@ use deadpool_postgres::{GenericClient, Transaction};
 use serde::{Deserialize, Serialize};
 use shared::audit::{self, AuditEntry};
 use shared::auth::AuthUser;
+use shared::db::Cached;
 use shared::error::FieldErrors;
 use shared::extract::{IfMatch, Json, Path, Query};
 use shared::pagination::{Page, PageQuery};
@@ -120,7 +121,7 @@ pub fn from_row(row: &tokio_postgres::Row, tz: chrono_tz::Tz) -> EventView {
 /// The theatre's time zone.
 pub async fn theatre_zone(client: &impl GenericClient, theater: Uuid) -> ApiResult<chrono_tz::Tz> {
     let row = client
-        .query_one("SELECT timezone FROM theaters WHERE id = $1", &[&theater])
+        .query_one_cached("SELECT timezone FROM theaters WHERE id = $1", &[&theater])
         .await?;
     Ok(zone(row.get(0)))
 }
@@ -871,7 +872,7 @@ async fn query_events(
         &after_id,
         &(limit + 1),
     ];
-    let rows = client.query(&sql, &params).await?;
+    let rows = client.query_cached(&sql, &params).await?;
     let events = rows.iter().map(|r| from_row(r, tz)).collect();
     Ok(Page::from_rows(events, limit, |e| (e.starts_at, e.id)))
 }

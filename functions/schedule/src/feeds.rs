@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use shared::audit::{self, AuditEntry};
 use shared::auth::AuthUser;
+use shared::db::Cached;
 use shared::extract::{Json, Path, Query};
 use shared::permissions::Permission;
 use shared::{ApiError, ApiResult};
@@ -202,7 +203,7 @@ async fn owner(state: &ScheduleState, query: &FeedQuery) -> ApiResult<FeedOwner>
     }
     let client = state.ctx.db.get().await?;
     let row = client
-        .query_opt(
+        .query_opt_cached(
             "UPDATE calendar_tokens t SET last_used_at = now()
              FROM users u
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.id = t.user_id AND u.is_active
@@ -243,7 +244,7 @@ async fn feed(state: &ScheduleState, owner: FeedOwner, scope: Scope) -> ApiResul
     let (name, filter, id): (String, &str, Uuid) = match scope {
         Scope::Venue(id) => {
             let row = client
-                .query_opt(
+                .query_opt_cached(
                     "SELECT name FROM venues WHERE theater_id = $1 AND id = $2 AND deleted_at IS NULL",
                     &[&theater, &id],
                 )
@@ -253,7 +254,7 @@ async fn feed(state: &ScheduleState, owner: FeedOwner, scope: Scope) -> ApiResul
         }
         Scope::Performance(id) => {
             let row = client
-                .query_opt(
+                .query_opt_cached(
                     "SELECT title FROM performances WHERE theater_id = $1 AND id = $2 AND deleted_at IS NULL",
                     &[&theater, &id],
                 )
@@ -277,7 +278,7 @@ async fn feed(state: &ScheduleState, owner: FeedOwner, scope: Scope) -> ApiResul
          ORDER BY e.starts_at, e.id LIMIT $5"
     );
     let rows = client
-        .query(
+        .query_cached(
             &sql,
             &[
                 &theater,

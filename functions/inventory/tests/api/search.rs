@@ -1,5 +1,5 @@
 use serde_json::json;
-use testkit::StatusCode;
+use testkit::{StatusCode, TestApp};
 
 use crate::helpers::{category, item, location, movement, spawn};
 
@@ -10,6 +10,25 @@ fn names(body: &serde_json::Value) -> Vec<String> {
         .iter()
         .map(|i| i["name"].as_str().unwrap().to_string())
         .collect()
+}
+
+/// The names on every page of a list query, following the cursor to the end.
+async fn all_pages(app: &TestApp, token: &str, query: impl AsRef<str>) -> Vec<String> {
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut path = format!("/api/v1/inventory/items?{}", query.as_ref());
+        if let Some(c) = &cursor {
+            path += &format!("&cursor={c}");
+        }
+        let page = app.get(&path, token).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}: {:?}", page.body);
+        seen.extend(names(&page.body));
+        match page.body["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => return seen,
+        }
+    }
 }
 
 #[tokio::test]
@@ -124,27 +143,47 @@ async fn pages_follow_the_cursor_without_repeats_or_gaps() {
         item(&app, &admin, json!({ "name": format!("Стул {i}") })).await;
     }
     for sort in ["name", "-created_at", "inventory_number"] {
-        let mut seen = Vec::new();
-        let mut cursor: Option<String> = None;
-        loop {
-            let mut path = format!("/api/v1/inventory/items?limit=3&sort={sort}");
-            if let Some(c) = &cursor {
-                path += &format!("&cursor={c}");
-            }
-            let page = app.get(&path, &admin.token).await;
-            assert_eq!(page.status, StatusCode::OK, "{:?}", page.body);
-            seen.extend(names(&page.body));
-            match page.body["next_cursor"].as_str() {
-                Some(c) => cursor = Some(c.to_string()),
-                None => break,
-            }
-        }
+        let seen = all_pages(&app, &admin.token, &format!("limit=3&sort={sort}")).await;
         assert_eq!(seen.len(), 7, "{sort}: {seen:?}");
         let mut unique = seen.clone();
         unique.sort();
         unique.dedup();
         assert_eq!(unique.len(), 7);
     }
+}
+
+/// The text query reads the stored `search_text` column (V11): it must follow edits of the name
+/// and tags, and its pages (sorted on a key no index provides) must follow the cursor.
+#[tokio::test]
+async fn text_search_follows_edits_and_pages_by_cursor() {
+    let app = spawn().await;
+    let admin = app.new_theater().await;
+    for i in 0..5 {
+        item(&app, &admin, json!({ "name": format!("Стул венский {i}") })).await;
+    }
+    let stool = item(&app, &admin, json!({ "name": "Табурет" })).await;
+    let stool = stool["id"].as_str().unwrap();
+
+    let pages = |query: &'static str| all_pages(&app, &admin.token, format!("limit=2&{query}"));
+    let chairs: Vec<String> = (0..5).map(|i| format!("Стул венский {i}")).collect();
+    assert_eq!(pages("q=венский").await, chairs);
+    let mut descending = chairs.clone();
+    descending.reverse();
+    assert_eq!(pages("q=венский&sort=-name").await, descending);
+    assert!(pages("q=гнутый").await.is_empty());
+
+    let edited = app
+        .patch(
+            &format!("/api/v1/inventory/items/{stool}"),
+            &admin.token,
+            json!({ "name": "Табурет венский", "tags": ["гнутый"] }),
+        )
+        .await;
+    assert_eq!(edited.status, StatusCode::OK, "{:?}", edited.body);
+    let mut with_stool = chairs.clone();
+    with_stool.push("Табурет венский".into());
+    assert_eq!(pages("q=венский").await, with_stool);
+    assert_eq!(pages("q=ГНУТЫЙ").await, ["Табурет венский"]);
 }
 
 #[tokio::test]
