@@ -30,6 +30,26 @@ pub fn is_venue_clash(e: &tokio_postgres::Error) -> bool {
     })
 }
 
+/// Serialises the bookings of one venue for the rest of the transaction (the venue row,
+/// `FOR NO KEY UPDATE`: foreign-key checks of other tables still pass). Without it, concurrent
+/// requests for one slot each insert a tuple that the exclusion constraint of the others must
+/// wait for: they deadlock, and PostgreSQL breaks the cycle only after `deadlock_timeout` (1 s),
+/// answering a 40P01 that carried no `conflicts`. With it, the constraint meets committed rows
+/// only and refuses at once.
+pub async fn lock_venue_bookings(
+    client: &impl GenericClient,
+    theater: Uuid,
+    venue: Uuid,
+) -> ApiResult<()> {
+    client
+        .query_opt(
+            "SELECT 1 FROM venues WHERE theater_id = $1 AND id = $2 FOR NO KEY UPDATE",
+            &[&theater, &venue],
+        )
+        .await?;
+    Ok(())
+}
+
 /// A time slot wanted in a venue (buffers included through the same SQL function the
 /// constraint uses).
 #[derive(Clone, Copy, Debug)]

@@ -25,8 +25,8 @@ use uuid::Uuid;
 
 use crate::ScheduleState;
 use crate::clashes::{
-    Conflict, ParticipantClash, Slot, is_venue_clash, participant_clashes, people_busy_error,
-    venue_clash_error, venue_conflicts,
+    Conflict, ParticipantClash, Slot, is_venue_clash, lock_venue_bookings, participant_clashes,
+    people_busy_error, venue_clash_error, venue_conflicts,
 };
 use crate::domain::{
     EventKind, EventStatus, Exdate, ParticipantRole, all_day_range, buffer, colour, expand,
@@ -461,6 +461,7 @@ async fn insert_event(
     if !venue.is_active {
         return Err(ApiError::invalid("venue_id", "the venue is not active").into());
     }
+    lock_venue_bookings(tx, user.theater_id, venue.id).await?;
     check_performance(tx, user.theater_id, new.performance_id).await?;
     let (first_start, first_end) = match new.all_day {
         Some((first, last)) => {
@@ -1118,6 +1119,12 @@ pub async fn update_event(
             return Err(ApiError::invalid("venue_id", "the venue is not active"));
         }
     }
+    lock_venue_bookings(
+        &tx,
+        user.theater_id,
+        body.venue_id.unwrap_or(before.venue_id),
+    )
+    .await?;
     if let Some(Some(p)) = performance {
         check_performance(&tx, user.theater_id, Some(p)).await?;
     }
