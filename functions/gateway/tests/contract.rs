@@ -65,6 +65,46 @@ fn every_schema_reference_resolves() {
 }
 
 #[test]
+fn no_two_functions_give_one_schema_name_different_shapes() {
+    // The gateway merges the functions' documents by component name: two different types
+    // called `Bucket` became one schema, and one operation's answers no longer matched it.
+    let functions = [
+        ("auth", auth::openapi()),
+        ("inventory", inventory::openapi()),
+        ("documents", documents::openapi()),
+        ("schedule", schedule::openapi()),
+        ("performances", performances::openapi()),
+    ];
+    let mut seen: std::collections::BTreeMap<String, (&str, Value)> = Default::default();
+    let mut clashes = Vec::new();
+    for (function, doc) in functions {
+        let doc = serde_json::to_value(doc).unwrap();
+        let Some(schemas) = doc
+            .pointer("/components/schemas")
+            .and_then(Value::as_object)
+        else {
+            continue;
+        };
+        for (name, schema) in schemas {
+            match seen.get(name) {
+                Some((first, earlier)) if earlier != schema => {
+                    clashes.push(format!("{name}: {first} and {function}"))
+                }
+                Some(_) => {}
+                None => {
+                    seen.insert(name.clone(), (function, schema.clone()));
+                }
+            }
+        }
+    }
+    assert!(seen.len() > 50, "only {} schemas seen", seen.len());
+    assert!(
+        clashes.is_empty(),
+        "one name, different schemas: {clashes:?}"
+    );
+}
+
+#[test]
 fn every_operation_has_a_summary_and_a_unique_operation_id() {
     let missing = shared::openapi::operations_without_summary(&gateway::openapi());
     assert!(missing.is_empty(), "without a summary: {missing:#?}");

@@ -22,7 +22,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use self::db::{ChecklistSummary, ItemView, TemplateView};
+use self::db::{ChecklistItemView, ChecklistSummary, TemplateView};
 use self::domain::{ChecklistKind, ChecklistStatus, item_texts};
 use crate::PerformancesState;
 use crate::access::require_performance;
@@ -239,7 +239,7 @@ pub async fn delete_template(
 pub struct ChecklistView {
     #[serde(flatten)]
     pub summary: ChecklistSummary,
-    pub items: Vec<ItemView>,
+    pub items: Vec<ChecklistItemView>,
 }
 
 async fn checklist_view(
@@ -364,7 +364,7 @@ pub async fn get_checklist(
 /// An item after a tick or an untick, with the checklist's status.
 #[derive(Serialize, ToSchema)]
 pub struct TickResult {
-    pub item: ItemView,
+    pub item: ChecklistItemView,
     /// Whether this call changed the item (false: it already was so).
     pub changed: bool,
     pub status: ChecklistStatus,

@@ -108,7 +108,7 @@ async fn scope(state: &ScheduleState, user: &AuthUser, query: &RangeQuery) -> Ap
 
 /// The events of one bucket.
 #[derive(Serialize, ToSchema, Debug, Default)]
-pub struct Bucket {
+pub struct EventBucket {
     /// The local day, or the first day of the week or month.
     pub date: NaiveDate,
     /// Events overlapping the bucket (each once, cancelled ones included).
@@ -126,7 +126,7 @@ pub struct EventCounts {
     pub timezone: String,
     pub period: Period,
     /// Every bucket of the range, empty ones included.
-    pub buckets: Vec<Bucket>,
+    pub buckets: Vec<EventBucket>,
 }
 
 /// Event counts per day, week or month
@@ -170,7 +170,7 @@ pub async fn event_counts(
             ],
         )
         .await?;
-    let mut buckets: BTreeMap<NaiveDate, Bucket> = BTreeMap::new();
+    let mut buckets: BTreeMap<NaiveDate, EventBucket> = BTreeMap::new();
     let mut day = from;
     while day <= to {
         let date = match period {
@@ -180,9 +180,9 @@ pub async fn event_counts(
             }
             Period::Month => day.with_day(1).unwrap_or(day),
         };
-        buckets.entry(date).or_insert_with(|| Bucket {
+        buckets.entry(date).or_insert_with(|| EventBucket {
             date,
-            ..Bucket::default()
+            ..EventBucket::default()
         });
         day = day.succ_opt().unwrap_or(to + chrono::Duration::days(1));
     }

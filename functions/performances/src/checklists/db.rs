@@ -162,7 +162,7 @@ pub async fn delete_template(
 
 /// One item of a checklist run.
 #[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct ItemView {
+pub struct ChecklistItemView {
     pub id: Uuid,
     pub position: i32,
     pub text: String,
@@ -171,9 +171,9 @@ pub struct ItemView {
     pub ticked_at: Option<DateTime<Utc>>,
 }
 
-fn item_from_row(r: &tokio_postgres::Row) -> ItemView {
+fn item_from_row(r: &tokio_postgres::Row) -> ChecklistItemView {
     let ticked_at: Option<DateTime<Utc>> = r.get("ticked_at");
-    ItemView {
+    ChecklistItemView {
         id: r.get("id"),
         position: r.get("position"),
         text: r.get("text"),
@@ -271,7 +271,7 @@ pub async fn items(
     client: &impl GenericClient,
     theater_id: Uuid,
     id: Uuid,
-) -> ApiResult<Vec<ItemView>> {
+) -> ApiResult<Vec<ChecklistItemView>> {
     let rows = client
         .query(
             "SELECT id, position, text, ticked_by, ticked_at FROM performance_checklist_items
@@ -331,7 +331,7 @@ pub async fn set_tick(
     checklist_id: Uuid,
     item_id: Uuid,
     by: Option<Uuid>,
-) -> ApiResult<Option<(ItemView, bool)>> {
+) -> ApiResult<Option<(ChecklistItemView, bool)>> {
     let changed = client
         .query_opt(
             "UPDATE performance_checklist_items i
