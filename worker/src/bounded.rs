@@ -154,6 +154,18 @@ fn ended_badly(status: ExitStatus, limits: &ExtractLimits) -> Failure {
     }
 }
 
+/// Runs the child's side and exits when this process was started as a child (`<binary> extract
+/// <request>`); returns otherwise. Call it first in `main`, before any runtime thread exists, so
+/// the child's memory cap counts only the work. Both `worker` and `gateway` do.
+pub fn exit_if_child() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [first, request] = args.as_slice()
+        && first == CHILD_ARG
+    {
+        std::process::exit(child_main(request));
+    }
+}
+
 /// The child's side: `worker extract <request JSON>`. Caps its own address space and CPU time
 /// before reading anything, does the task, prints the reply. Returns the exit code.
 pub fn child_main(arg: &str) -> i32 {

@@ -5,12 +5,8 @@
 //! counts only the work.
 
 fn main() {
+    worker::bounded::exit_if_child();
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if let [first, request] = args.as_slice()
-        && first == worker::bounded::CHILD_ARG
-    {
-        std::process::exit(worker::bounded::child_main(request));
-    }
     shared::telemetry::init();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -6,12 +6,7 @@ fn main() {
     // The in-process worker reads untrusted files in bounded children of this very binary
     // (`gateway extract <request>`, see `worker::bounded`): dispatched before any runtime thread
     // exists, so the child's memory cap counts only the work.
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if let [first, request] = args.as_slice()
-        && first == worker::bounded::CHILD_ARG
-    {
-        std::process::exit(worker::bounded::child_main(request));
-    }
+    worker::bounded::exit_if_child();
     shared::telemetry::init();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
