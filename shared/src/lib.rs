@@ -21,6 +21,7 @@ pub mod keys;
 pub mod migrate;
 pub mod openapi;
 pub mod pagination;
+pub mod passport;
 pub mod patch;
 pub mod permissions;
 pub mod rate_limit;

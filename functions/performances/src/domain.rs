@@ -125,69 +125,7 @@ vocabulary! {
     }
 }
 
-/// One of the nine sections every performance's technical passport starts with.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct StandardSection {
-    pub code: &'static str,
-    pub title: &'static str,
-    /// The code of the department (цех) that owns the section, as V1 seeds departments.
-    pub department: Option<&'static str>,
-}
-
-/// The nine sections, in DOMAIN.md's order. Special effects belong to the stage machinery
-/// department (pyrotechnics, smoke and snow are rigged by the machinists); "other" to nobody.
-pub const STANDARD_SECTIONS: [StandardSection; 9] = [
-    StandardSection {
-        code: "lighting",
-        title: "Световая партитура",
-        department: Some("light"),
-    },
-    StandardSection {
-        code: "sound",
-        title: "Звуковая партитура",
-        department: Some("sound"),
-    },
-    StandardSection {
-        code: "scenery",
-        title: "Декорации",
-        department: Some("stage"),
-    },
-    StandardSection {
-        code: "props",
-        title: "Реквизит",
-        department: Some("props"),
-    },
-    StandardSection {
-        code: "costumes",
-        title: "Костюмы",
-        department: Some("costume"),
-    },
-    StandardSection {
-        code: "makeup",
-        title: "Грим и причёски",
-        department: Some("makeup"),
-    },
-    StandardSection {
-        code: "video",
-        title: "Видеопроекции",
-        department: Some("video"),
-    },
-    StandardSection {
-        code: "effects",
-        title: "Спецэффекты",
-        department: Some("stage"),
-    },
-    StandardSection {
-        code: "other",
-        title: "Прочее",
-        department: None,
-    },
-];
-
-/// The standard section with this code.
-pub fn standard_section(code: &str) -> Option<&'static StandardSection> {
-    STANDARD_SECTIONS.iter().find(|s| s.code == code)
-}
+pub use shared::passport::{STANDARD_SECTIONS, StandardSection, standard_section};
 
 /// A section code: lower-case latin letters, digits and `_`, 2-50 characters.
 pub fn section_code(raw: &str) -> Result<String, String> {

@@ -23,9 +23,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::PerformancesState;
-use crate::domain::{
-    AgeRating, PerformanceStatus, STANDARD_SECTIONS, bounded, contains_pattern, optional_text, text,
-};
+use crate::domain::{AgeRating, PerformanceStatus, bounded, contains_pattern, optional_text, text};
 use crate::images::{self, ImageView};
 
 /// This module's routes.
@@ -438,7 +436,7 @@ pub async fn create_performance(
         ],
     )
     .await?;
-    create_standard_sections(&tx, user.theater_id, id).await?;
+    shared::passport::create_standard_sections(&tx, user.theater_id, id).await?;
     let view = load(&tx, user.theater_id, id).await?;
     audit::record(
         &tx,
@@ -447,31 +445,6 @@ pub async fn create_performance(
     .await?;
     tx.commit().await?;
     Ok(shared::http::created(view.version, view))
-}
-
-/// The nine sections of DOMAIN.md, each with the department of its trade (resolved by the
-/// department's code in this theatre; a department the admins deleted leaves it unassigned).
-async fn create_standard_sections(
-    client: &impl GenericClient,
-    theater_id: Uuid,
-    performance_id: Uuid,
-) -> ApiResult<()> {
-    let codes: Vec<&str> = STANDARD_SECTIONS.iter().map(|s| s.code).collect();
-    let titles: Vec<&str> = STANDARD_SECTIONS.iter().map(|s| s.title).collect();
-    let departments: Vec<Option<&str>> = STANDARD_SECTIONS.iter().map(|s| s.department).collect();
-    client
-        .execute(
-            "INSERT INTO performance_sections (id, theater_id, performance_id, code, title,
-                 sort_order, department_id)
-             SELECT gen_random_uuid(), $1, $2, s.code, s.title, s.n * 10,
-                    (SELECT d.id FROM departments d
-                     WHERE d.theater_id = $1 AND d.code = s.department AND d.deleted_at IS NULL)
-             FROM unnest($3::text[], $4::text[], $5::text[]) WITH ORDINALITY
-                  AS s (code, title, department, n)",
-            &[&theater_id, &performance_id, &codes, &titles, &departments],
-        )
-        .await?;
-    Ok(())
 }
 
 /// Get performance
