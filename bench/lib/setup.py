@@ -51,7 +51,8 @@ if len(free) < 2:
 with open(f"{out}/pair-items.txt", "w") as f:
     f.write("\n".join(free[:pairs]) + "\n")
 
-# A venue with EVENTS events through the API (the seeder has no schedule yet), 4 hours apart
+# A venue of its own with EVENTS events through the API (the seeded season is spread over
+# every venue; the feed scenario wants one venue with exactly EVENTS), 4 hours apart
 # from tomorrow on; the month they start in is the events-list scenario, the venue's feed the
 # iCal one, and the first event's slot again is the clash (409).
 now = datetime.datetime.now(datetime.timezone.utc)

@@ -25,8 +25,11 @@ use crate::storage::Storage;
 pub struct Size {
     /// Inventory items (each with its movement history).
     pub items: usize,
-    /// Documents (each with one to four versions); at most the number of built-in titles.
+    /// Documents (each with one to four versions); beyond the built-in titles they repeat
+    /// with a number and varied text.
     pub documents: usize,
+    /// Events around today (three weeks from a week ago), with participants and kit.
+    pub events: usize,
     /// Seed of the generator: the same value gives the same data.
     pub seed: u64,
 }
@@ -36,6 +39,7 @@ impl Size {
     pub const DEMO: Size = Size {
         items: 300,
         documents: 20,
+        events: 60,
         seed: 2026,
     };
 }
@@ -123,6 +127,9 @@ pub struct Summary {
     pub kit_lines: usize,
     pub documents: usize,
     pub versions: usize,
+    pub events: usize,
+    pub participants: usize,
+    pub reservations: usize,
 }
 
 /// Seeds the demo theatre created just now in the same transaction: its staff (`users` pairs
@@ -145,11 +152,26 @@ pub async fn demo_theater(
     let seeded = inventory(client, theater_id, size.items, size.seed).await?;
     summary.items = seeded.items.len();
     summary.movements = seeded.movements;
-    summary.kit_lines = insert_kit_lists(client, theater_id, &seeded.items, size.seed).await?;
+    let performances = performance_ids(client, theater_id).await?;
+    summary.kit_lines =
+        insert_kit_lists(client, theater_id, &seeded.items, &performances, size.seed).await?;
     let (documents, versions) =
         insert_documents(client, storage, theater_id, size.documents, size.seed).await?;
     summary.documents = documents;
     summary.versions = versions;
+    let today = Utc::now().date_naive();
+    let seeded = schedule(
+        client,
+        theater_id,
+        today - Duration::days(7),
+        21,
+        size.events,
+        size.seed,
+    )
+    .await?;
+    summary.events = seeded.events;
+    summary.participants = seeded.participants;
+    summary.reservations = seeded.reservations;
     crate::audit::record(
         client,
         crate::audit::AuditEntry {
@@ -323,6 +345,7 @@ async fn insert_performances(
 ) -> anyhow::Result<usize> {
     let mut order = 0;
     for p in PRODUCTIONS {
+        let id = Uuid::now_v7();
         let premiere = p
             .premiere
             .and_then(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d));
@@ -337,7 +360,7 @@ async fn insert_performances(
                      status, repertoire_order, created_by)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
                 &[
-                    &Uuid::now_v7(),
+                    &id,
                     &theater_id,
                     &p.title,
                     &p.author,
@@ -355,6 +378,7 @@ async fn insert_performances(
             )
             .await
             .with_context(|| format!("performance {}", p.title))?;
+        crate::passport::create_standard_sections(client, theater_id, id).await?;
     }
     Ok(PRODUCTIONS.len())
 }
@@ -974,6 +998,18 @@ pub async fn inventory(
     count: usize,
     seed: u64,
 ) -> anyhow::Result<SeededInventory> {
+    inventory_with_history(client, theater_id, count, 2, seed).await
+}
+
+/// [`inventory`] with up to `cycles` issue/return, reserve/release or repair cycles in each
+/// item's history (uniformly 0..=cycles; 2 gives about four movements an item, 8 about ten).
+pub async fn inventory_with_history(
+    client: &impl GenericClient,
+    theater_id: Uuid,
+    count: usize,
+    cycles: i64,
+    seed: u64,
+) -> anyhow::Result<SeededInventory> {
     let (categories, locations) = ensure_trees(client, theater_id).await?;
     let people = people(client, theater_id).await?;
     let loc = |code: &str| -> anyhow::Result<Uuid> {
@@ -1075,7 +1111,7 @@ pub async fn inventory(
         if rng.chance(25) {
             steps.push("transfer");
         }
-        for _ in 0..rng.range(0, 2) {
+        for _ in 0..rng.range(0, cycles) {
             steps.push(*rng.pick(&["issue_return", "issue_return", "reserve_release", "repair"]));
         }
         let end = match rng.below(100) {
@@ -1565,14 +1601,12 @@ async fn insert_movements(
     Ok(())
 }
 
-/// Kit lists: each production needs some of the items that are not written off.
-async fn insert_kit_lists(
+/// The theatre's productions, by title.
+async fn performance_ids(
     client: &impl GenericClient,
     theater_id: Uuid,
-    items: &[SeededItem],
-    seed: u64,
-) -> anyhow::Result<usize> {
-    let performances: Vec<Uuid> = client
+) -> anyhow::Result<Vec<Uuid>> {
+    Ok(client
         .query(
             "SELECT id FROM performances WHERE theater_id = $1 AND deleted_at IS NULL ORDER BY title",
             &[&theater_id],
@@ -1580,14 +1614,24 @@ async fn insert_kit_lists(
         .await?
         .iter()
         .map(|r| r.get(0))
-        .collect();
+        .collect())
+}
+
+/// Kit lists: each of `performances` needs some of the items that are not written off.
+pub async fn insert_kit_lists(
+    client: &impl GenericClient,
+    theater_id: Uuid,
+    items: &[SeededItem],
+    performances: &[Uuid],
+    seed: u64,
+) -> anyhow::Result<usize> {
     let usable: Vec<&SeededItem> = items.iter().filter(|i| i.status != "written_off").collect();
     if usable.is_empty() {
         return Ok(0);
     }
     let mut rng = Rng::new(seed.wrapping_add(7));
     let mut lines = 0;
-    for performance in performances {
+    for &performance in performances {
         let mut taken = std::collections::HashSet::new();
         for _ in 0..rng.range(10, 18) {
             let item = *rng.pick(&usable);
@@ -1907,6 +1951,30 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Sentences that vary the text of documents past the built-in titles.
+const DOCUMENT_NOTES: &[&str] = &[
+    "Согласовано с техническим директором.",
+    "Копия передана в бухгалтерию.",
+    "Срок исполнения — до конца сезона.",
+    "Замечания цехов учтены в этой редакции.",
+    "Подлинник хранится в архиве театра.",
+    "Ответственный — заведующий постановочной частью.",
+    "Приложение: спецификация и фотографии.",
+    "Действует с начала гастрольного периода.",
+];
+
+/// Adds `count` documents with one to four versions each (see [`Size::documents`]); their
+/// bytes go to `storage`. Returns the documents and versions written.
+pub async fn documents(
+    client: &impl GenericClient,
+    storage: &Storage,
+    theater_id: Uuid,
+    count: usize,
+    seed: u64,
+) -> anyhow::Result<(usize, usize)> {
+    insert_documents(client, storage, theater_id, count, seed).await
+}
+
 async fn insert_documents(
     client: &impl GenericClient,
     storage: &Storage,
@@ -1947,8 +2015,15 @@ async fn insert_documents(
     let mut rng = Rng::new(seed.wrapping_add(11));
     let now = Utc::now();
     let mut versions = 0;
-    let specs = &DOCUMENTS[..count.min(DOCUMENTS.len())];
-    for spec in specs {
+    for n in 0..count {
+        // Past the built-in titles they come round again, numbered, with varied text, so a
+        // benchmark theatre holds thousands of documents that search tells apart.
+        let spec = &DOCUMENTS[n % DOCUMENTS.len()];
+        let round = n / DOCUMENTS.len();
+        let title = match round {
+            0 => spec.title.to_string(),
+            _ => format!("{} № {}", spec.title, round + 1),
+        };
         let category = *categories
             .get(spec.category)
             .with_context(|| format!("no document category {}", spec.category))?;
@@ -1965,7 +2040,7 @@ async fn insert_documents(
                     &document_id,
                     &theater_id,
                     &category,
-                    &spec.title,
+                    &title,
                     &spec.description,
                     &tags,
                     &spec.department.and_then(|d| departments.get(d).copied()),
@@ -1975,7 +2050,7 @@ async fn insert_documents(
                 ],
             )
             .await
-            .with_context(|| format!("document {}", spec.title))?;
+            .with_context(|| format!("document {title}"))?;
         client
             .execute(
                 "INSERT INTO document_tags (id, theater_id, name)
@@ -1992,6 +2067,10 @@ async fn insert_documents(
         let mut current = None;
         let mut at = created;
         for (n, text) in spec.versions.iter().enumerate() {
+            let text = match round {
+                0 => text.to_string(),
+                _ => format!("{text} {}", rng.pick(DOCUMENT_NOTES)),
+            };
             let version_id = Uuid::now_v7();
             let bytes = text.as_bytes().to_vec();
             let size = bytes.len() as i64;
@@ -2023,7 +2102,7 @@ async fn insert_documents(
                         &content_type,
                         &sha256,
                         &key,
-                        text,
+                        &text,
                         &(number > 1).then(|| format!("Редакция {number}")),
                         &uploader,
                         &etag,
@@ -2047,7 +2126,580 @@ async fn insert_documents(
                 .await?;
         }
     }
-    Ok((specs.len(), versions))
+    Ok((count, versions))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Staff at scale (the benchmark theatre)
+
+/// Who the generated staff are: (role code, department code, position), a realistic mix.
+const STAFF_MIX: &[(&str, Option<&str>, &str)] = &[
+    ("performer", None, "Артист драмы"),
+    ("performer", None, "Артист драмы"),
+    ("performer", None, "Артист балета"),
+    ("performer", None, "Артист хора"),
+    ("department_head", Some("props"), "Реквизитор"),
+    ("department_head", Some("costume"), "Костюмер"),
+    ("department_head", Some("light"), "Осветитель"),
+    ("department_head", Some("sound"), "Звукорежиссёр"),
+    ("department_head", Some("stage"), "Машинист сцены"),
+    ("department_head", Some("makeup"), "Гримёр"),
+    ("department_head", Some("video"), "Видеоинженер"),
+    ("producer", Some("stage"), "Помощник режиссёра"),
+    ("tech_director", None, "Заместитель технического директора"),
+    ("accountant", None, "Бухгалтер"),
+    ("viewer", None, "Стажёр"),
+];
+
+/// (first name, last name) pairs that agree in gender.
+const NAMES: &[(&str, &str)] = &[
+    ("Анна", "Иванова"),
+    ("Мария", "Петрова"),
+    ("Екатерина", "Смирнова"),
+    ("Наталья", "Козлова"),
+    ("Татьяна", "Новикова"),
+    ("Ирина", "Морозова"),
+    ("Юлия", "Волкова"),
+    ("Ксения", "Зайцева"),
+    ("Алексей", "Павлов"),
+    ("Сергей", "Семёнов"),
+    ("Андрей", "Голубев"),
+    ("Михаил", "Виноградов"),
+    ("Николай", "Богданов"),
+    ("Владимир", "Фёдоров"),
+    ("Дмитрий", "Михайлов"),
+    ("Григорий", "Беляев"),
+];
+
+/// Adds `count` staff members sharing one password hash (emails
+/// `staff-NNN.<theatre>@bench.theatre`, numbered after the ones a previous run added), with the
+/// seeded roles in a realistic mix and the trades' departments.
+pub async fn staff(
+    client: &impl GenericClient,
+    theater_id: Uuid,
+    count: usize,
+    password_hash: &str,
+    seed: u64,
+) -> anyhow::Result<usize> {
+    let domain = format!("{}@bench.theatre", &theater_id.simple().to_string()[..8]);
+    let before: i64 = client
+        .query_one(
+            "SELECT count(*) FROM users WHERE theater_id = $1 AND email LIKE '%.' || $2",
+            &[&theater_id, &domain],
+        )
+        .await?
+        .get(0);
+    let mut rng = Rng::new(seed.wrapping_add(13));
+    let (mut ids, mut emails, mut firsts, mut lasts, mut positions, mut roles, mut departments) =
+        (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+    for n in 0..count {
+        let (role, department, position) = STAFF_MIX[n % STAFF_MIX.len()];
+        let (first, last) = *rng.pick(NAMES);
+        ids.push(Uuid::now_v7());
+        emails.push(format!("staff-{:03}.{domain}", before as usize + n + 1));
+        firsts.push(first);
+        lasts.push(last);
+        positions.push(position);
+        roles.push(role);
+        departments.push(department);
+    }
+    client
+        .execute(
+            "INSERT INTO users (id, theater_id, email, password_hash, first_name, last_name, position)
+             SELECT u.id, $1, u.email, $2, u.first_name, u.last_name, u.position
+             FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[])
+                  AS u (id, email, first_name, last_name, position)",
+            &[&theater_id, &password_hash, &ids, &emails, &firsts, &lasts, &positions],
+        )
+        .await
+        .context("inserting the generated staff")?;
+    let with_role = client
+        .execute(
+            "INSERT INTO user_roles (theater_id, user_id, role_id)
+             SELECT $1, u.id, r.id
+             FROM unnest($2::uuid[], $3::text[]) AS u (id, role)
+             JOIN roles r ON r.theater_id = $1 AND r.code = u.role",
+            &[&theater_id, &ids, &roles],
+        )
+        .await?;
+    anyhow::ensure!(with_role as usize == count, "a seeded role is missing");
+    client
+        .execute(
+            "INSERT INTO user_departments (theater_id, user_id, department_id)
+             SELECT $1, u.id, d.id
+             FROM unnest($2::uuid[], $3::text[]) AS u (id, department)
+             JOIN departments d ON d.theater_id = $1 AND d.code = u.department
+                               AND d.deleted_at IS NULL",
+            &[&theater_id, &ids, &departments],
+        )
+        .await?;
+    Ok(count)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Productions at scale
+
+/// (title, author, genre, minutes) of the plays a repertory theatre stages again and again.
+const PLAYS: &[(&str, &str, &str, i32)] = &[
+    ("Чайка", "Антон Чехов", "комедия", 160),
+    ("Дядя Ваня", "Антон Чехов", "драма", 170),
+    ("Три сестры", "Антон Чехов", "драма", 190),
+    ("Ревизор", "Николай Гоголь", "комедия", 150),
+    ("Женитьба", "Николай Гоголь", "комедия", 120),
+    ("Горе от ума", "Александр Грибоедов", "комедия", 180),
+    ("Бесприданница", "Александр Островский", "драма", 165),
+    ("Лес", "Александр Островский", "комедия", 175),
+    ("На дне", "Максим Горький", "драма", 180),
+    ("Дни Турбиных", "Михаил Булгаков", "драма", 185),
+    ("Мастер и Маргарита", "Михаил Булгаков", "мистерия", 210),
+    ("Гамлет", "Уильям Шекспир", "трагедия", 200),
+    ("Ромео и Джульетта", "Уильям Шекспир", "трагедия", 170),
+    ("Король Лир", "Уильям Шекспир", "трагедия", 195),
+    ("Тартюф", "Мольер", "комедия", 140),
+    ("Мнимый больной", "Мольер", "комедия", 130),
+    ("Доходное место", "Александр Островский", "комедия", 160),
+    (
+        "Свадьба Кречинского",
+        "Александр Сухово-Кобылин",
+        "комедия",
+        150,
+    ),
+    ("Живой труп", "Лев Толстой", "драма", 170),
+    ("Снегурочка", "Александр Островский", "сказка", 110),
+    ("Щелкунчик", "Эрнст Гофман", "сказка", 100),
+    ("Маленький принц", "Антуан де Сент-Экзюпери", "притча", 90),
+    ("Вишнёвый сад", "Антон Чехов", "комедия", 175),
+    ("Пигмалион", "Бернард Шоу", "комедия", 150),
+];
+
+const DIRECTORS: &[&str] = &[
+    "Ирина Ковалёва",
+    "Олег Сидоров",
+    "Анна Белова",
+    "Виктор Гаврилов",
+    "Людмила Крылова",
+    "Сергей Макаров",
+];
+
+/// Adds `count` productions (the plays again with the year of their staging past the first
+/// round), each with the passport's nine sections as the API creates them; about half are in
+/// the repertoire, numbered after the theatre's current order.
+pub async fn productions(
+    client: &impl GenericClient,
+    theater_id: Uuid,
+    count: usize,
+    seed: u64,
+) -> anyhow::Result<Vec<Uuid>> {
+    let mut order: i32 = client
+        .query_one(
+            "SELECT coalesce(max(repertoire_order), 0) FROM performances WHERE theater_id = $1",
+            &[&theater_id],
+        )
+        .await?
+        .get(0);
+    let mut rng = Rng::new(seed.wrapping_add(17));
+    let mut ids = Vec::with_capacity(count);
+    for n in 0..count {
+        let (play, author, genre, minutes) = PLAYS[n % PLAYS.len()];
+        let round = n / PLAYS.len();
+        let year = 2026 - (round as i32 % 20);
+        let title = match round {
+            0 => play.to_string(),
+            _ => format!("{play} (постановка {year} г.)"),
+        };
+        let status = match rng.below(100) {
+            0..45 => "in_repertoire",
+            45..60 => "preparation",
+            60..70 => "paused",
+            _ => "archived",
+        };
+        let premiere = (status != "preparation")
+            .then(|| {
+                NaiveDate::from_ymd_opt(
+                    year - rng.range(0, 3) as i32,
+                    rng.range(1, 12) as u32,
+                    rng.range(1, 28) as u32,
+                )
+            })
+            .flatten();
+        let repertoire_order = (status == "in_repertoire").then(|| {
+            order += 1;
+            order
+        });
+        let age = *rng.pick(&["0+", "6+", "12+", "16+", "18+"]);
+        let director = *rng.pick(DIRECTORS);
+        let id = Uuid::now_v7();
+        client
+            .execute(
+                "INSERT INTO performances (id, theater_id, title, author, director, genre,
+                     age_rating, duration_minutes, intermissions, premiere_date, description,
+                     status, repertoire_order)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                &[
+                    &id,
+                    &theater_id,
+                    &title,
+                    &author,
+                    &director,
+                    &genre,
+                    &age,
+                    &minutes,
+                    &((minutes > 120) as i32),
+                    &premiere,
+                    &format!("{genre} по пьесе «{play}» ({author})."),
+                    &status,
+                    &repertoire_order,
+                ],
+            )
+            .await
+            .with_context(|| format!("performance {title}"))?;
+        crate::passport::create_standard_sections(client, theater_id, id).await?;
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schedule
+
+/// What [`schedule`] wrote.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SeededSchedule {
+    pub events: usize,
+    pub participants: usize,
+    pub reservations: usize,
+}
+
+/// A slot a venue of some kind can hold every day: local start and end (hours, minutes), the
+/// kind of event, set-up and strike minutes. A venue's slots never overlap, buffers included.
+type Slot = ((u32, u32), (u32, u32), &'static str, i32, i32);
+
+fn daily_slots(venue_kind: &str) -> &'static [Slot] {
+    match venue_kind {
+        "main_stage" => &[
+            ((11, 0), (14, 0), "rehearsal", 0, 0),
+            ((15, 0), (17, 30), "tech_rehearsal", 0, 0),
+            ((19, 0), (22, 0), "performance", 60, 30),
+        ],
+        "small_stage" => &[
+            ((12, 0), (15, 0), "dress_rehearsal", 0, 0),
+            ((19, 0), (21, 30), "performance", 45, 30),
+        ],
+        "rehearsal" => &[
+            ((10, 0), (13, 0), "rehearsal", 0, 0),
+            ((14, 0), (17, 0), "rehearsal", 0, 0),
+            ((18, 0), (19, 30), "meeting", 0, 0),
+        ],
+        "workshop" | "warehouse" => &[((9, 0), (12, 0), "maintenance", 0, 0)],
+        _ => &[((10, 0), (12, 0), "other", 0, 0)],
+    }
+}
+
+fn event_title(kind: &str, production: Option<&str>, rng: &mut Rng) -> String {
+    let of = |what: &str| match production {
+        Some(title) => format!("{what}: «{title}»"),
+        None => what.to_string(),
+    };
+    match kind {
+        "performance" => production.map_or("Спектакль".into(), |t| t.to_string()),
+        "rehearsal" => of("Репетиция"),
+        "tech_rehearsal" => of("Монтировочная репетиция"),
+        "dress_rehearsal" => of("Генеральная репетиция"),
+        "meeting" => rng
+            .pick(&[
+                "Планёрка цехов",
+                "Художественный совет",
+                "Совещание по выпуску",
+            ])
+            .to_string(),
+        "maintenance" => rng
+            .pick(&[
+                "Профилактика сценического оборудования",
+                "Инвентаризация склада",
+                "Ремонт декораций",
+            ])
+            .to_string(),
+        _ => "Прочее".into(),
+    }
+}
+
+/// Adds `count` events from `from` on (over `days` days, or more when `count` needs more slots):
+/// every venue's daily slots are candidates, `count` of them are picked at random and filled —
+/// performances of the repertoire in the evenings, rehearsals of productions in preparation,
+/// meetings and maintenance — with participants and, for main-stage performances, their kit
+/// reserved. Past events are completed (a few cancelled), the coming week mostly confirmed. Slots
+/// a venue already holds are skipped (the no-double-booking constraint decides).
+pub async fn schedule(
+    client: &impl GenericClient,
+    theater_id: Uuid,
+    from: NaiveDate,
+    days: u32,
+    count: usize,
+    seed: u64,
+) -> anyhow::Result<SeededSchedule> {
+    if count == 0 {
+        return Ok(SeededSchedule::default());
+    }
+    let venues: Vec<(Uuid, String)> = client
+        .query(
+            "SELECT id, kind FROM venues
+             WHERE theater_id = $1 AND deleted_at IS NULL AND is_active ORDER BY code",
+            &[&theater_id],
+        )
+        .await?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    anyhow::ensure!(!venues.is_empty(), "the theatre has no venues");
+    let productions = |status: &'static str| async move {
+        anyhow::Ok(
+            client
+                .query(
+                    "SELECT id, title FROM performances
+                     WHERE theater_id = $1 AND deleted_at IS NULL AND status = $2 ORDER BY title",
+                    &[&theater_id, &status],
+                )
+                .await?
+                .iter()
+                .map(|r| (r.get::<_, Uuid>(0), r.get::<_, String>(1)))
+                .collect::<Vec<_>>(),
+        )
+    };
+    let repertoire = productions("in_repertoire").await?;
+    let preparation = productions("preparation").await?;
+    let mut rng = Rng::new(seed.wrapping_add(19));
+
+    // Every (day, venue, slot) of the window, then `count` of them in random order.
+    let per_day: usize = venues.iter().map(|(_, k)| daily_slots(k).len()).sum();
+    let days = (days as usize).max(count.div_ceil(per_day));
+    let mut candidates: Vec<(usize, usize, usize)> = Vec::with_capacity(days * per_day);
+    for day in 0..days {
+        for (v, (_, kind)) in venues.iter().enumerate() {
+            for s in 0..daily_slots(kind).len() {
+                candidates.push((day, v, s));
+            }
+        }
+    }
+    for i in (1..candidates.len()).rev() {
+        candidates.swap(i, rng.below(i + 1));
+    }
+    candidates.truncate(count);
+    candidates.sort_unstable();
+
+    let today = Utc::now().date_naive();
+    let mut rows = EventRows::default();
+    for (day, v, s) in candidates {
+        let (venue_id, venue_kind) = &venues[v];
+        let ((sh, sm), (eh, em), kind, setup, strike) = daily_slots(venue_kind)[s];
+        let date = from + Duration::days(day as i64);
+        let production = match kind {
+            "performance" => (!repertoire.is_empty()).then(|| rng.pick(&repertoire).clone()),
+            "rehearsal" | "tech_rehearsal" | "dress_rehearsal" => {
+                let pool = if preparation.is_empty() || rng.chance(30) {
+                    &repertoire
+                } else {
+                    &preparation
+                };
+                (!pool.is_empty()).then(|| rng.pick(pool).clone())
+            }
+            _ => None,
+        };
+        let status = if date < today {
+            if rng.chance(4) {
+                "cancelled"
+            } else {
+                "completed"
+            }
+        } else if date <= today + Duration::days(7) && rng.chance(70) {
+            "confirmed"
+        } else if rng.chance(2) {
+            "cancelled"
+        } else {
+            "planned"
+        };
+        rows.ids.push(Uuid::now_v7());
+        rows.kinds.push(kind);
+        rows.titles.push(event_title(
+            kind,
+            production.as_ref().map(|p| p.1.as_str()),
+            &mut rng,
+        ));
+        rows.performances.push(production.map(|p| p.0));
+        rows.venues.push(*venue_id);
+        rows.dates.push(date);
+        rows.starts
+            .push(chrono::NaiveTime::from_hms_opt(sh, sm, 0).expect("a time of day"));
+        rows.ends
+            .push(chrono::NaiveTime::from_hms_opt(eh, em, 0).expect("a time of day"));
+        rows.setups.push(setup);
+        rows.strikes.push(strike);
+        rows.statuses.push(status);
+    }
+    let mut seeded = SeededSchedule::default();
+    let mut inserted: Vec<(Uuid, String)> = Vec::new();
+    // Local wall-clock times in the theatre's zone; a slot a venue already holds is skipped.
+    for chunk in (0..rows.ids.len()).collect::<Vec<_>>().chunks(2000) {
+        let (a, b) = (chunk[0], chunk[chunk.len() - 1] + 1);
+        let written = client
+            .query(
+                "INSERT INTO events (id, theater_id, kind, title, performance_id, venue_id,
+                     starts_at, ends_at, setup_minutes, strike_minutes, status)
+                 SELECT e.id, $1, e.kind, e.title, e.performance_id, e.venue_id,
+                        (e.day + e.starts) AT TIME ZONE t.timezone,
+                        (e.day + e.ends) AT TIME ZONE t.timezone,
+                        e.setup, e.strike, e.status
+                 FROM unnest($2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::uuid[],
+                             $7::date[], $8::time[], $9::time[], $10::int[], $11::int[],
+                             $12::text[])
+                      AS e (id, kind, title, performance_id, venue_id, day, starts, ends,
+                            setup, strike, status)
+                 CROSS JOIN (SELECT timezone FROM theaters WHERE id = $1) t
+                 ON CONFLICT DO NOTHING
+                 RETURNING id, kind",
+                &[
+                    &theater_id,
+                    &&rows.ids[a..b],
+                    &&rows.kinds[a..b],
+                    &&rows.titles[a..b],
+                    &&rows.performances[a..b],
+                    &&rows.venues[a..b],
+                    &&rows.dates[a..b],
+                    &&rows.starts[a..b],
+                    &&rows.ends[a..b],
+                    &&rows.setups[a..b],
+                    &&rows.strikes[a..b],
+                    &&rows.statuses[a..b],
+                ],
+            )
+            .await
+            .context("inserting seeded events")?;
+        inserted.extend(written.iter().map(|r| (r.get(0), r.get(1))));
+    }
+    seeded.events = inserted.len();
+    seeded.participants = insert_participants(client, theater_id, &inserted, &mut rng).await?;
+    let ids: Vec<Uuid> = inserted.iter().map(|e| e.0).collect();
+    // The kit of a main-stage performance, reserved for its busy time. Main-stage performances
+    // never overlap one another, so no item is ever reserved beyond its quantity; items in
+    // repair or written off cannot be reserved (shared::reservations).
+    seeded.reservations = client
+        .execute(
+            "INSERT INTO event_reservations (id, theater_id, event_id, item_id, quantity, from_kit)
+             SELECT gen_random_uuid(), $1, e.id, k.item_id, sum(k.quantity)::int, true
+             FROM events e
+             JOIN venues v ON v.id = e.venue_id AND v.kind = 'main_stage'
+             JOIN performance_kit_items k ON k.theater_id = $1 AND k.performance_id = e.performance_id
+             JOIN inventory_items i ON i.id = k.item_id AND i.deleted_at IS NULL
+                                   AND i.status NOT IN ('in_repair', 'written_off')
+             WHERE e.id = ANY($2) AND e.kind = 'performance' AND e.status <> 'cancelled'
+             GROUP BY e.id, k.item_id, i.quantity
+             HAVING sum(k.quantity) <= i.quantity
+             ON CONFLICT DO NOTHING",
+            &[&theater_id, &ids],
+        )
+        .await
+        .context("reserving the kit of seeded performances")? as usize;
+    Ok(seeded)
+}
+
+#[derive(Default)]
+struct EventRows {
+    ids: Vec<Uuid>,
+    kinds: Vec<&'static str>,
+    titles: Vec<String>,
+    performances: Vec<Option<Uuid>>,
+    venues: Vec<Uuid>,
+    dates: Vec<NaiveDate>,
+    starts: Vec<chrono::NaiveTime>,
+    ends: Vec<chrono::NaiveTime>,
+    setups: Vec<i32>,
+    strikes: Vec<i32>,
+    statuses: Vec<&'static str>,
+}
+
+/// Two to six people per event, by the kind of event: performers on stage and in rehearsals,
+/// technicians at the technical ones, managers at meetings; each with an answer of their own.
+async fn insert_participants(
+    client: &impl GenericClient,
+    theater_id: Uuid,
+    events: &[(Uuid, String)],
+    rng: &mut Rng,
+) -> anyhow::Result<usize> {
+    let rows = client
+        .query(
+            "SELECT u.id, coalesce(min(r.code), '')
+             FROM users u
+             LEFT JOIN user_roles ur ON ur.user_id = u.id
+             LEFT JOIN roles r ON r.id = ur.role_id
+             WHERE u.theater_id = $1 AND u.is_active
+             GROUP BY u.id ORDER BY u.email",
+            &[&theater_id],
+        )
+        .await?;
+    let of = |codes: &[&str]| -> Vec<Uuid> {
+        let some: Vec<Uuid> = rows
+            .iter()
+            .filter(|r| codes.contains(&r.get::<_, String>(1).as_str()))
+            .map(|r| r.get(0))
+            .collect();
+        if some.is_empty() {
+            rows.iter().map(|r| r.get(0)).collect()
+        } else {
+            some
+        }
+    };
+    let performers = of(&["performer"]);
+    let technicians = of(&["department_head", "tech_director"]);
+    let managers = of(&["admin", "producer", "tech_director", "director"]);
+    let (mut ids, mut event_ids, mut users, mut roles, mut answers) =
+        (vec![], vec![], vec![], vec![], vec![]);
+    for (event, kind) in events {
+        let (pool, role) = match kind.as_str() {
+            "performance" | "rehearsal" | "dress_rehearsal" => (&performers, "performer"),
+            "tech_rehearsal" | "maintenance" => (&technicians, "technician"),
+            _ => (&managers, "manager"),
+        };
+        let mut taken = std::collections::HashSet::new();
+        for _ in 0..rng.range(2, 6) {
+            let user = *rng.pick(pool);
+            if !taken.insert(user) {
+                continue;
+            }
+            ids.push(Uuid::now_v7());
+            event_ids.push(*event);
+            users.push(user);
+            roles.push(role);
+            answers.push(*rng.pick(&[
+                "confirmed",
+                "confirmed",
+                "confirmed",
+                "invited",
+                "tentative",
+                "declined",
+            ]));
+        }
+    }
+    let mut written = 0;
+    for start in (0..ids.len()).step_by(5000) {
+        let end = (start + 5000).min(ids.len());
+        written += client
+            .execute(
+                "INSERT INTO event_participants (id, theater_id, event_id, user_id, role, answer)
+                 SELECT p.id, $1, p.event_id, p.user_id, p.role, p.answer
+                 FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[])
+                      AS p (id, event_id, user_id, role, answer)
+                 ON CONFLICT DO NOTHING",
+                &[
+                    &theater_id,
+                    &&ids[start..end],
+                    &&event_ids[start..end],
+                    &&users[start..end],
+                    &&roles[start..end],
+                    &&answers[start..end],
+                ],
+            )
+            .await? as usize;
+    }
+    Ok(written)
 }
 
 #[cfg(test)]

@@ -324,6 +324,78 @@ async fn the_first_start_seeds_a_demo_theatre_with_data_on_every_screen_once() {
     assert_eq!(kit as usize, seeded.kit_lines);
     assert!(seeded.performances >= 3 && kit > 20);
 
+    // Every production has the passport's nine sections, as one created through the API does.
+    let productions = api.get(&admin, "/performances?limit=50").await;
+    let productions = productions["items"].as_array().unwrap();
+    assert_eq!(productions.len(), seeded.performances);
+    for p in productions {
+        let sections = api
+            .get(
+                &admin,
+                &format!(
+                    "/performances/{}/sections?limit=50",
+                    p["id"].as_str().unwrap()
+                ),
+            )
+            .await;
+        let codes: Vec<&str> = sections["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["code"].as_str().unwrap())
+            .collect();
+        assert_eq!(codes.len(), 9, "{}: {codes:?}", p["title"]);
+        assert_eq!(codes[0], "lighting");
+    }
+
+    // A schedule around today: this week's events through the API, with people and kit.
+    let now = chrono::Utc::now();
+    let week = api
+        .get(
+            &admin,
+            &format!(
+                "/schedule/events?from={}&to={}&limit=200",
+                (now - chrono::Duration::days(1)).format("%Y-%m-%dT00:00:00Z"),
+                (now + chrono::Duration::days(7)).format("%Y-%m-%dT00:00:00Z")
+            ),
+        )
+        .await;
+    let week = week["items"].as_array().unwrap();
+    assert!(week.len() >= 10, "{} events this week", week.len());
+    assert!(
+        week.iter()
+            .any(|e| e["kind"] == "performance" && !e["performance_id"].is_null())
+    );
+    assert!(week.iter().any(|e| e["kind"] == "rehearsal"));
+    let counts = db
+        .query_one(
+            "SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM event_participants),
+                    (SELECT count(*) FROM event_reservations)",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(counts.get::<_, i64>(0) as usize, seeded.events);
+    assert_eq!(counts.get::<_, i64>(1) as usize, seeded.participants);
+    assert_eq!(counts.get::<_, i64>(2) as usize, seeded.reservations);
+    assert!(seeded.events > 40 && seeded.participants > seeded.events && seeded.reservations > 0);
+    // No item is reserved beyond its quantity at any moment (shared::reservations' rule).
+    let overbooked: i64 = db
+        .query_one(
+            "SELECT count(*) FROM event_reservations a
+             JOIN events ea ON ea.id = a.event_id AND ea.status <> 'cancelled'
+             JOIN inventory_items i ON i.id = a.item_id
+             WHERE i.quantity < (
+                 SELECT sum(b.quantity) FROM event_reservations b
+                 JOIN events eb ON eb.id = b.event_id AND eb.status <> 'cancelled'
+                 WHERE b.item_id = a.item_id AND eb.busy && ea.busy)",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(overbooked, 0);
+
     // A second start finds the theatre and seeds nothing.
     let second = build(config(testkit::database_url(&name), data.path()))
         .await
