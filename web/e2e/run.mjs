@@ -64,6 +64,8 @@ try {
     assert.ok(i < 600, 'the gateway did not become healthy in 120 s');
     await new Promise((r) => setTimeout(r, 200));
   }
+  // Healthy means this gateway answered (not another process that took the port first).
+  assert.ok(gateway.exitCode === null, 'the gateway exited while starting');
   const logins = readFileSync(join(tmp, 'data', 'demo-login.txt'), 'utf8');
   const admin = { email: 'admin@demo.theatre', password: /^password: (\S+)/m.exec(logins)[1] };
   const user = (email) => ({ email, password: new RegExp(`^user: ${email} (\\S+)`, 'm').exec(logins)[1] });
@@ -87,7 +89,7 @@ try {
     await page.fill('input[name=email]', who.email);
     await page.fill('input[name=password]', who.password);
     await page.click('button[type=submit]');
-    await page.waitForSelector('[data-testid=who]');
+    await page.waitForSelector('[data-testid=who]', { state: 'attached' });
   };
   const shot = (page, name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: false });
   const scenario = async (name, body) => {
@@ -136,7 +138,9 @@ try {
     await page.click('[data-action=return]');
     await page.click('[data-testid=movement-submit]');
     await page.waitForSelector('[data-testid=item-status]:text("На складе")');
+    await page.waitForFunction(() => globalThis.document.querySelectorAll('[data-testid=movement-row]').length >= 3);
     const history = await page.locator('[data-testid=movement-row]').allTextContents();
+    assert.match(history[0], /Возврат/, `the newest movement is the return: ${history[0]}`);
     assert.ok(history.length >= 3, `receipt, issue and return are in the history: ${history}`);
   });
 
@@ -222,7 +226,8 @@ try {
     await page.waitForSelector('[data-testid=readiness]');
     await shot(page, 'performance-card');
     await page.goto(`${base}/admin/roles`);
-    await page.waitForSelector('input[type=checkbox]');
+    await page.click('details summary >> nth=1');
+    await page.waitForSelector('input[type=checkbox]:visible');
     await shot(page, 'admin-roles');
     await page.goto(`${base}/admin/audit`);
     await page.waitForSelector('[data-testid=audit-row]');
@@ -239,6 +244,7 @@ try {
   console.log(results.join('\n'));
   console.log(`screenshots: ${shots}`);
   if (failed) {
+    await new Promise((r) => log.end(r));
     console.error(`--- gateway log (last 30 lines) ---\n${readFileSync(join(tmp, 'gateway.log'), 'utf8').split('\n').slice(-30).join('\n')}`);
   }
   if (!process.env.E2E_KEEP) rmSync(tmp, { recursive: true, force: true });

@@ -22,7 +22,7 @@ export function Layout() {
     <div className="min-h-screen">
       <header className="bg-stone-900 text-stone-100">
         <div className="mx-auto flex max-w-7xl flex-wrap items-center gap-x-4 gap-y-2 px-3 py-2">
-          <span className="font-semibold">🎭 {m.app.title} <span className="font-normal text-stone-400">{theater ?? m.app.subtitle}</span></span>
+          <span className="font-semibold">{m.app.title} <span className="font-normal text-stone-400">{theater ?? m.app.subtitle}</span></span>
           <nav aria-label="main" className="flex flex-wrap gap-1 text-sm">
             {links.filter(([, , ok]) => ok).map(([to, label]) => (
               <NavLink key={to} to={to} end={to === '/'} className={({ isActive }) => `rounded px-2 py-1 ${isActive ? 'bg-amber-700' : 'hover:bg-stone-700'}`}>

@@ -10,6 +10,7 @@ export const en: Messages = {
   status: { in_stock: 'In stock', reserved: 'Reserved', in_use: 'Issued', in_repair: 'In repair', on_tour: 'On tour', written_off: 'Written off' },
   condition: { new: 'New', good: 'Good', fair: 'Fair', poor: 'Poor', broken: 'Broken' },
   movement: { receipt: 'Receipt', transfer: 'Transfer', reserve: 'Reserve', release: 'Release', issue: 'Issue', return: 'Return', repair_start: 'Send to repair', repair_end: 'Back from repair', write_off: 'Write off' },
+  movementLog: { receipt: 'Receipt', transfer: 'Transfer', reserve: 'Reserved', release: 'Released', issue: 'Issued', return: 'Returned', repair_start: 'Sent to repair', repair_end: 'Back from repair', write_off: 'Written off' },
   documents: { title: 'Documents', new: 'New document', docTitle: 'Title', category: 'Category', upload: 'Upload a file', uploading: 'Uploading', versions: 'Versions', download: 'Download', preview: 'Preview', restore: 'Make current', archive: 'Archive', current: 'current', searchPlaceholder: 'Full-text search…', size: 'Size' },
   versionStatus: { pending: 'Awaiting upload', processing: 'Processing', ready: 'Ready', failed: 'Failed' },
   schedule: { title: 'Schedule', month: 'Month', week: 'Week', day: 'Day', today: 'Today', newEvent: 'New event', eventTitle: 'Title', venue: 'Venue', kind: 'Kind', start: 'Start', end: 'End', clash: 'The venue is taken: clashes with', book: 'Book', ical: 'iCal link', copy: 'Copy' },

@@ -19,7 +19,7 @@ export interface I18n {
   time: (iso: string | null | undefined) => string;
   number: (n: number | null | undefined, digits?: number) => string;
   /** A vocabulary code's display name, the code itself when unknown. */
-  label: (group: 'status' | 'condition' | 'movement' | 'versionStatus' | 'eventKind' | 'perfStatus', code: string) => string;
+  label: (group: 'status' | 'condition' | 'movement' | 'movementLog' | 'versionStatus' | 'eventKind' | 'perfStatus', code: string) => string;
 }
 
 export function makeI18n(locale: Locale, setLocale: (l: Locale) => void = () => {}): I18n {

@@ -8,6 +8,7 @@ export const ru = {
   status: { in_stock: 'На складе', reserved: 'Зарезервирован', in_use: 'Выдан', in_repair: 'В ремонте', on_tour: 'На гастролях', written_off: 'Списан' },
   condition: { new: 'Новый', good: 'Хорошее', fair: 'Удовлетворительное', poor: 'Плохое', broken: 'Сломан' },
   movement: { receipt: 'Поступление', transfer: 'Перемещение', reserve: 'Резерв', release: 'Снять резерв', issue: 'Выдать', return: 'Вернуть', repair_start: 'В ремонт', repair_end: 'Из ремонта', write_off: 'Списать' },
+  movementLog: { receipt: 'Поступление', transfer: 'Перемещение', reserve: 'Резерв', release: 'Снятие резерва', issue: 'Выдача', return: 'Возврат', repair_start: 'Отправка в ремонт', repair_end: 'Возврат из ремонта', write_off: 'Списание' },
   documents: { title: 'Документы', new: 'Новый документ', docTitle: 'Название', category: 'Категория', upload: 'Загрузить файл', uploading: 'Загрузка', versions: 'Версии', download: 'Скачать', preview: 'Просмотр', restore: 'Сделать текущей', archive: 'В архив', current: 'текущая', searchPlaceholder: 'Полнотекстовый поиск…', size: 'Размер' },
   versionStatus: { pending: 'Ожидает загрузки', processing: 'Обрабатывается', ready: 'Готов', failed: 'Ошибка' },
   schedule: { title: 'Расписание', month: 'Месяц', week: 'Неделя', day: 'День', today: 'Сегодня', newEvent: 'Новое событие', eventTitle: 'Название', venue: 'Площадка', kind: 'Тип', start: 'Начало', end: 'Конец', clash: 'Площадка занята: пересекается с', book: 'Забронировать', ical: 'Ссылка iCal', copy: 'Скопировать' },

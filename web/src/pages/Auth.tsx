@@ -35,7 +35,7 @@ function AuthFrame({ title, children }: { title: string; children: React.ReactNo
   const { m } = useI18n();
   return (
     <div className="mx-auto mt-12 max-w-sm px-3">
-      <h1 className="mb-4 text-center text-2xl font-semibold">🎭 {m.app.title} — {m.app.subtitle}</h1>
+      <h1 className="mb-4 text-center text-2xl font-semibold">{m.app.title} — {m.app.subtitle}</h1>
       <Card title={title}>{children}</Card>
     </div>
   );

@@ -133,7 +133,7 @@ export default function ItemCard() {
               {history.data!.map((mv) => (
                 <li key={mv.id} data-testid="movement-row" className="flex flex-wrap gap-x-2 border-b border-stone-100 py-1">
                   <span className="text-stone-500">{dateTime(mv.created_at)}</span>
-                  <span className="font-medium">{label('movement', mv.kind)}</span>
+                  <span className="font-medium">{label('movementLog', mv.kind)}</span>
                   <span>→ {label('status', mv.to_status)}</span>
                   {mv.to_location_id && <span className="text-stone-600">{names.get(mv.to_location_id)}</span>}
                   {mv.comment && <span className="text-stone-600">«{mv.comment}»</span>}

@@ -12,7 +12,9 @@ function start(tokens: Schemas['TokenResponse']) {
 /** Loads who the caller is and what they may do. */
 export async function loadMe() {
   const me = unwrap(await api.GET('/api/v1/auth/me'));
-  useSession.getState().setProfile(me, me.permissions);
+  // The theatre's name for the header (after a reload only the tokens are known).
+  const theater = await api.GET('/api/v1/theater').catch(() => null);
+  useSession.getState().setProfile(me, me.permissions, theater?.data?.name ?? null);
   return me;
 }
 
