@@ -110,6 +110,10 @@ try {
     await page.click('nav >> text=Инвентарь');
     await page.waitForSelector('[data-testid=item-row]');
     await shot(page, 'inventory-list');
+    // The small picture in the README (docs/web-inventory.png is a copy of it).
+    await page.setViewportSize({ width: 960, height: 540 });
+    await page.screenshot({ path: join(shots, 'readme-inventory.png') });
+    await page.setViewportSize({ width: 1280, height: 900 });
     await page.click('text=Новый предмет');
     await page.fill('input[name=name]', 'Кубок короля (e2e)');
     await page.selectOption('select[name=category_id]', { label: 'Реквизит' });
