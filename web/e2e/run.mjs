@@ -222,12 +222,19 @@ try {
     await shot(page, 'viewer-forged-403');
   });
 
-  await scenario('screens of performances and administration render', async () => {
+  await scenario('a poster upload shows its variants; the administration screens render', async () => {
     const page = await newPage();
     await signIn(page, admin);
     await page.goto(`${base}/performances`);
     await page.click('[data-testid=performance-row] a');
     await page.waitForSelector('[data-testid=readiness]');
+    // Any real PNG will do as a poster: a screenshot of the card itself.
+    const png = await page.screenshot({ clip: { x: 0, y: 0, width: 600, height: 800 } });
+    await page.setInputFiles('[data-testid=poster-input]', { name: 'afisha.png', mimeType: 'image/png', buffer: png });
+    await page.waitForSelector('[data-testid=poster-status]:text("Готов")', { timeout: 60000 });
+    const variants = await page.locator('[data-testid=poster-variant]').allTextContents();
+    assert.ok(variants.length >= 2, `the poster has web variants: ${variants}`);
+    await page.waitForSelector('img[alt]');
     await shot(page, 'performance-card');
     await page.goto(`${base}/admin/roles`);
     await page.click('details summary >> nth=1');

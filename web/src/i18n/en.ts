@@ -15,7 +15,7 @@ export const en: Messages = {
   versionStatus: { pending: 'Awaiting upload', processing: 'Processing', ready: 'Ready', failed: 'Failed' },
   schedule: { title: 'Schedule', month: 'Month', week: 'Week', day: 'Day', today: 'Today', newEvent: 'New event', eventTitle: 'Title', venue: 'Venue', kind: 'Kind', start: 'Start', end: 'End', clash: 'The venue is taken: clashes with', book: 'Book', ical: 'iCal link', copy: 'Copy' },
   eventKind: { performance: 'Show', rehearsal: 'Rehearsal', tech_rehearsal: 'Tech rehearsal', dress_rehearsal: 'Dress rehearsal', meeting: 'Meeting', maintenance: 'Maintenance', other: 'Other' },
-  performances: { title: 'Performances', status: 'Status', director: 'Director', premiere: 'Premiere', passport: 'Technical passport', readiness: 'Readiness', poster: 'Poster', kit: 'Kit list', shortage: 'short', sections: 'Sections', noPoster: 'No poster' },
+  performances: { uploadPoster: 'Upload a poster', title: 'Performances', status: 'Status', director: 'Director', premiere: 'Premiere', passport: 'Technical passport', readiness: 'Readiness', poster: 'Poster', kit: 'Kit list', shortage: 'short', sections: 'Sections', noPoster: 'No poster' },
   perfStatus: { preparation: 'Preparation', in_repertoire: 'In repertoire', paused: 'Paused', archived: 'Archived' },
   admin: { users: 'Users', roles: 'Roles', audit: 'Audit log', permissions: 'Permissions', who: 'Who', what: 'Action', entity: 'Entity', when: 'When', diff: 'Before → after', active: 'Active' },
 };

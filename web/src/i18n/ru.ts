@@ -13,7 +13,7 @@ export const ru = {
   versionStatus: { pending: 'Ожидает загрузки', processing: 'Обрабатывается', ready: 'Готов', failed: 'Ошибка' },
   schedule: { title: 'Расписание', month: 'Месяц', week: 'Неделя', day: 'День', today: 'Сегодня', newEvent: 'Новое событие', eventTitle: 'Название', venue: 'Площадка', kind: 'Тип', start: 'Начало', end: 'Конец', clash: 'Площадка занята: пересекается с', book: 'Забронировать', ical: 'Ссылка iCal', copy: 'Скопировать' },
   eventKind: { performance: 'Спектакль', rehearsal: 'Репетиция', tech_rehearsal: 'Техническая репетиция', dress_rehearsal: 'Генеральная репетиция', meeting: 'Совещание', maintenance: 'Обслуживание', other: 'Другое' },
-  performances: { title: 'Спектакли', status: 'Статус', director: 'Режиссёр', premiere: 'Премьера', passport: 'Технический паспорт', readiness: 'Готовность', poster: 'Афиша', kit: 'Комплект (реквизит и оборудование)', shortage: 'не хватает', sections: 'Разделы', noPoster: 'Афиши нет' },
+  performances: { uploadPoster: 'Загрузить афишу', title: 'Спектакли', status: 'Статус', director: 'Режиссёр', premiere: 'Премьера', passport: 'Технический паспорт', readiness: 'Готовность', poster: 'Афиша', kit: 'Комплект (реквизит и оборудование)', shortage: 'не хватает', sections: 'Разделы', noPoster: 'Афиши нет' },
   perfStatus: { preparation: 'Подготовка', in_repertoire: 'В репертуаре', paused: 'Приостановлен', archived: 'Архив' },
   admin: { users: 'Пользователи', roles: 'Роли', audit: 'Журнал изменений', permissions: 'Права', who: 'Кто', what: 'Действие', entity: 'Объект', when: 'Когда', diff: 'Было → стало', active: 'Активен' },
 } as const;

@@ -3,12 +3,13 @@
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { api } from '../api/client';
+import { api, authFetch } from '../api/client';
 import { Gate } from '../components/Gate';
 import { Badge, Button, Card, Empty, Input, Loading, ProblemMessage, Select } from '../components/ui';
 import { useI18n } from '../i18n';
 import { unwrap } from '../lib/problem';
 import { statusTone } from '../lib/tones';
+import { downloadVia } from '../lib/upload';
 
 const STATUSES = ['in_stock', 'reserved', 'in_use', 'in_repair', 'on_tour', 'written_off'] as const;
 
@@ -36,6 +37,7 @@ export function InventoryList() {
     location_id: params.get('location_id') || undefined,
   };
   const [text, setText] = useState(filters.q ?? '');
+  const [exportError, setExportError] = useState<unknown>(null);
   const { categories, locations } = useTrees();
   const list = useInfiniteQuery({
     queryKey: ['inventory', 'items', filters],
@@ -60,11 +62,18 @@ export function InventoryList() {
     <Card
       title={m.inventory.title}
       actions={
+        <div className="flex flex-wrap gap-2">
+        <Button kind="plain" onClick={() => {
+          const q = new URLSearchParams(Object.entries(filters).filter(([, v]) => v) as [string, string][]);
+          downloadVia(authFetch, `/api/v1/inventory/items/export.csv?${q}`, 'inventory.csv').catch(setExportError);
+        }}>CSV</Button>
         <Gate need="inventory:create">
           <Link to="/inventory/new" className="rounded bg-amber-700 px-3 py-1.5 text-sm text-white hover:bg-amber-800">{m.inventory.new}</Link>
         </Gate>
+        </div>
       }
     >
+      <ProblemMessage error={exportError} />
       <form onSubmit={search} className="mb-3 grid grid-cols-1 gap-2 sm:grid-cols-4" role="search">
         <Input name="q" value={text} onChange={(e) => setText(e.target.value)} placeholder={m.inventory.searchPlaceholder} aria-label={m.app.search} />
         <Select aria-label={m.inventory.status} value={filters.status ?? ''} onChange={(e) => set('status', e.target.value)}>

@@ -1,6 +1,7 @@
 // A production's card: status actions (the moves the API says are next), passport readiness per
 // part, the poster and its web variants, the kit list with shortages.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
 import { useParams } from 'react-router';
 import { api } from '../api/client';
 import { Gate } from '../components/Gate';
@@ -8,6 +9,7 @@ import { Badge, Button, Card, Empty, Loading, ProblemMessage } from '../componen
 import { useI18n } from '../i18n';
 import { unwrap } from '../lib/problem';
 import { statusTone } from '../lib/tones';
+import { uploadTo } from '../lib/upload';
 
 function Bar({ percent }: { percent: number }) {
   return (
@@ -24,6 +26,7 @@ export default function PerformanceCard() {
   const perf = useQuery({
     queryKey: ['performances', id],
     queryFn: async () => unwrap(await api.GET('/api/v1/performances/{id}', { params: { path: { id } } })),
+    refetchInterval: (q) => (['pending', 'processing'].includes(String(q.state.data?.poster?.status)) ? 1000 : false),
   });
   const readiness = useQuery({
     queryKey: ['performances', id, 'readiness'],
@@ -32,6 +35,24 @@ export default function PerformanceCard() {
   const kit = useQuery({
     queryKey: ['performances', id, 'kit'],
     queryFn: async () => unwrap(await api.GET('/api/v1/performances/{id}/kit', { params: { path: { id }, query: { limit: 200 } as never } })),
+  });
+  const [progress, setProgress] = useState<number | null>(null);
+  // Poster: a presigned PUT straight to storage, then the worker makes the web variants
+  // (the card polls while it is processing).
+  const poster = useMutation({
+    mutationFn: async (file: File) => {
+      const ticket = unwrap(await api.POST('/api/v1/performances/{id}/poster', {
+        params: { path: { id } },
+        body: { filename: file.name, content_type: file.type, size: file.size } as never,
+      }));
+      setProgress(0);
+      await uploadTo(ticket.upload as never, file, setProgress);
+      unwrap(await api.POST('/api/v1/performances/{id}/poster/complete', { params: { path: { id } } }));
+    },
+    onSettled: async () => {
+      setProgress(null);
+      await client.invalidateQueries({ queryKey: ['performances', id] });
+    },
   });
   const move = useMutation({
     mutationFn: async (status: string) => unwrap(await api.POST('/api/v1/performances/{id}/status', { params: { path: { id } }, body: { status } as never })),
@@ -48,7 +69,7 @@ export default function PerformanceCard() {
     <div className="grid gap-4 lg:grid-cols-3">
       <div className="lg:col-span-2">
         <Card title={p.title}>
-          <p className="text-sm text-stone-600">{p.subtitle} {p.author && `· ${p.author}`}</p>
+          <p className="text-sm text-stone-600">{[p.subtitle, p.author].filter(Boolean).join(' · ')}</p>
           <p className="mt-1 flex flex-wrap items-center gap-2 text-sm">
             <Badge tone={statusTone(p.status)}>{label('perfStatus', p.status)}</Badge>
             {p.director && <span>{m.performances.director}: {p.director}</span>}
@@ -86,10 +107,20 @@ export default function PerformanceCard() {
         </Card>
       </div>
       <Card title={m.performances.poster}>
+        {p.poster && <p className="mb-2 text-sm"><Badge tone={statusTone(String(p.poster.status))}><span data-testid="poster-status">{label('versionStatus', String(p.poster.status))}</span></Badge> {p.poster.error}</p>}
+        <Gate need="performance:edit">
+          <label className="mb-2 block text-sm font-medium">
+            {m.performances.uploadPoster}
+            <input data-testid="poster-input" type="file" accept="image/jpeg,image/png,image/webp" className="mt-1 block text-sm" disabled={poster.isPending}
+              onChange={(e) => { const f = e.target.files?.[0]; if (f) poster.mutate(f); e.target.value = ''; }} />
+          </label>
+          {progress !== null && <progress className="block w-full" max={1} value={progress} aria-label={m.documents.uploading} />}
+          <ProblemMessage error={poster.error} />
+        </Gate>
         {variants.length === 0 ? <Empty>{m.performances.noPoster}</Empty> : (
           <div className="space-y-2">
             <img src={variants.find(([n]) => n.startsWith('card'))?.[1].url ?? variants[0][1].url} alt={p.title} className="w-full rounded" />
-            <ul className="text-xs text-stone-600">{variants.map(([n, v]) => <li key={n}>{n}: {v.width}×{v.height} {v.format}, {number(v.bytes / 1024)} KiB</li>)}</ul>
+            <ul className="text-xs text-stone-600">{variants.map(([n, v]) => <li key={n} data-testid="poster-variant">{n}: {v.width}×{v.height} {v.format}, {number(v.bytes / 1024)} KiB</li>)}</ul>
           </div>
         )}
       </Card>
