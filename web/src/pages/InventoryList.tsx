@@ -5,6 +5,7 @@ import { useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { api, authFetch } from '../api/client';
 import { Gate } from '../components/Gate';
+import { ScanLabel } from '../components/ScanLabel';
 import { Badge, Button, Card, Empty, Input, Loading, ProblemMessage, Select } from '../components/ui';
 import { useI18n } from '../i18n';
 import { unwrap } from '../lib/problem';
@@ -63,6 +64,7 @@ export function InventoryList() {
       title={m.inventory.title}
       actions={
         <div className="flex flex-wrap gap-2">
+        <ScanLabel />
         <Button kind="plain" onClick={() => {
           const q = new URLSearchParams(Object.entries(filters).filter(([, v]) => v) as [string, string][]);
           downloadVia(authFetch, `/api/v1/inventory/items/export.csv?${q}`, 'inventory.csv').catch(setExportError);

@@ -3,7 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Link, useParams } from 'react-router';
-import { api } from '../api/client';
+import { api, authFetch } from '../api/client';
 import { Gate } from '../components/Gate';
 import { Badge, Button, Card, Empty, Field, Input, Loading, ProblemMessage, Select } from '../components/ui';
 import { useI18n } from '../i18n';
@@ -94,6 +94,15 @@ export default function ItemCard() {
     queryKey: ['inventory', 'item', id, 'photos'],
     queryFn: async () => unwrap(await api.GET('/api/v1/inventory/items/{id}/photos', { params: { path: { id } } })),
   });
+  // The label's QR code (an authenticated image: fetched, then shown from a blob URL).
+  const qr = useQuery({
+    queryKey: ['inventory', 'item', id, 'qr'],
+    staleTime: Infinity,
+    queryFn: async () => {
+      const res = await authFetch(new Request(new URL(`/api/v1/inventory/items/${id}/qr.svg`, window.location.origin)));
+      return res.ok ? URL.createObjectURL(await res.blob()) : null;
+    },
+  });
   if (item.isPending) return <Loading />;
   if (item.error) return <ProblemMessage error={item.error} />;
   const it = item.data;
@@ -150,6 +159,10 @@ export default function ItemCard() {
               {photoList.map((p) => p.url && <img key={p.id} src={p.url} alt={p.filename} className="rounded border" loading="lazy" />)}
             </div>
           )}
+        </Card>
+        <Card title={m.inventory.label}>
+          {qr.data ? <img src={qr.data} alt={`QR ${it.inventory_number}`} className="mx-auto w-40" /> : <Empty />}
+          <p className="text-center font-mono text-xs">{it.inventory_number}</p>
         </Card>
       </div>
     </div>
