@@ -17,5 +17,5 @@ export const en: Messages = {
   eventKind: { performance: 'Show', rehearsal: 'Rehearsal', tech_rehearsal: 'Tech rehearsal', dress_rehearsal: 'Dress rehearsal', meeting: 'Meeting', maintenance: 'Maintenance', other: 'Other' },
   performances: { uploadPoster: 'Upload a poster', title: 'Performances', status: 'Status', director: 'Director', premiere: 'Premiere', passport: 'Technical passport', readiness: 'Readiness', poster: 'Poster', kit: 'Kit list', shortage: 'short', sections: 'Sections', noPoster: 'No poster' },
   perfStatus: { preparation: 'Preparation', in_repertoire: 'In repertoire', paused: 'Paused', archived: 'Archived' },
-  admin: { users: 'Users', roles: 'Roles', audit: 'Audit log', permissions: 'Permissions', who: 'Who', what: 'Action', entity: 'Entity', when: 'When', diff: 'Before → after', active: 'Active' },
+  admin: { newUser: 'New user', position: 'Position', users: 'Users', roles: 'Roles', audit: 'Audit log', permissions: 'Permissions', who: 'Who', what: 'Action', entity: 'Entity', when: 'When', diff: 'Before → after', active: 'Active' },
 };

@@ -15,7 +15,7 @@ export const ru = {
   eventKind: { performance: 'Спектакль', rehearsal: 'Репетиция', tech_rehearsal: 'Техническая репетиция', dress_rehearsal: 'Генеральная репетиция', meeting: 'Совещание', maintenance: 'Обслуживание', other: 'Другое' },
   performances: { uploadPoster: 'Загрузить афишу', title: 'Спектакли', status: 'Статус', director: 'Режиссёр', premiere: 'Премьера', passport: 'Технический паспорт', readiness: 'Готовность', poster: 'Афиша', kit: 'Комплект (реквизит и оборудование)', shortage: 'не хватает', sections: 'Разделы', noPoster: 'Афиши нет' },
   perfStatus: { preparation: 'Подготовка', in_repertoire: 'В репертуаре', paused: 'Приостановлен', archived: 'Архив' },
-  admin: { users: 'Пользователи', roles: 'Роли', audit: 'Журнал изменений', permissions: 'Права', who: 'Кто', what: 'Действие', entity: 'Объект', when: 'Когда', diff: 'Было → стало', active: 'Активен' },
+  admin: { newUser: 'Новый пользователь', position: 'Должность', users: 'Пользователи', roles: 'Роли', audit: 'Журнал изменений', permissions: 'Права', who: 'Кто', what: 'Действие', entity: 'Объект', when: 'Когда', diff: 'Было → стало', active: 'Активен' },
 } as const;
 
 type Widen<T> = { [K in keyof T]: T[K] extends string ? string : Widen<T[K]> };

@@ -1,23 +1,74 @@
 // Administration: users, roles with permission checkboxes, the audit log with its diffs.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useState, type FormEvent } from 'react';
 import { NavLink, Navigate, Route, Routes } from 'react-router';
 import { api } from '../api/client';
 import { useCan } from '../components/Gate';
-import { Badge, Button, Card, Empty, Loading, ProblemMessage } from '../components/ui';
+import { Badge, Button, Card, Empty, Field, Input, Loading, ProblemMessage } from '../components/ui';
 import { useI18n } from '../i18n';
 import { ALL_PERMISSIONS } from '../lib/permissions';
-import { unwrap } from '../lib/problem';
+import { ApiProblem, fieldErrors, unwrap } from '../lib/problem';
+
+function NewUser({ onDone }: { onDone: () => void }) {
+  const { m } = useI18n();
+  const client = useQueryClient();
+  const roles = useQuery({
+    queryKey: ['admin', 'roles'],
+    queryFn: async () => unwrap(await api.GET('/api/v1/roles', { params: { query: { limit: 200 } as never } })).items,
+  });
+  const create = useMutation({
+    mutationFn: async (f: FormData) => {
+      const text = (k: string) => String(f.get(k) ?? '').trim();
+      return unwrap(await api.POST('/api/v1/users', {
+        body: {
+          email: text('email'), first_name: text('first_name'), last_name: text('last_name'), password: text('password'),
+          role_ids: f.getAll('role_ids').map(String), department_ids: [], phone: null, position: text('position') || null,
+        },
+      }));
+    },
+    onSuccess: async () => {
+      await client.invalidateQueries({ queryKey: ['admin', 'users'] });
+      onDone();
+    },
+  });
+  const { byField, other } = fieldErrors(create.error instanceof ApiProblem ? create.error.problem : undefined, ['email', 'first_name', 'last_name', 'password', 'position', 'role_ids']);
+  const field = (name: string, labelText: string, type = 'text') => (
+    <Field label={labelText} error={byField[name]}><Input name={name} type={type} aria-invalid={!!byField[name]} /></Field>
+  );
+  return (
+    <form className="mb-4 grid gap-2 rounded border border-amber-200 bg-amber-50 p-3 sm:grid-cols-3" onSubmit={(e: FormEvent<HTMLFormElement>) => { e.preventDefault(); create.mutate(new FormData(e.currentTarget)); }}>
+      {field('email', m.auth.email, 'email')}
+      {field('first_name', m.auth.firstName)}
+      {field('last_name', m.auth.lastName)}
+      {field('password', m.auth.password, 'password')}
+      {field('position', m.admin.position)}
+      <Field label={m.admin.roles} error={byField.role_ids}>
+        <select name="role_ids" multiple className="h-24 w-full rounded border border-stone-300 bg-white text-sm">
+          {(roles.data ?? []).map((r) => <option key={r.id} value={r.id}>{r.name}</option>)}
+        </select>
+      </Field>
+      <div className="flex gap-2 sm:col-span-3">
+        <Button type="submit" disabled={create.isPending}>{m.app.create}</Button>
+        <Button kind="plain" onClick={onDone}>{m.app.cancel}</Button>
+      </div>
+      {other.length > 0 && <ul role="alert" className="text-sm text-red-700 sm:col-span-3">{other.map((o) => <li key={o}>{o}</li>)}</ul>}
+      {create.error && !Object.keys(byField).length && !other.length && <div className="sm:col-span-3"><ProblemMessage error={create.error} /></div>}
+    </form>
+  );
+}
 
 function Users() {
   const { m } = useI18n();
+  const allowed = useCan();
+  const [creating, setCreating] = useState(false);
   const users = useQuery({
     queryKey: ['admin', 'users'],
     queryFn: async () => unwrap(await api.GET('/api/v1/users', { params: { query: { limit: 200 } as never } })).items,
   });
   if (users.isPending) return <Loading />;
   return (
-    <Card title={m.admin.users}>
+    <Card title={m.admin.users} actions={allowed('users:create') && <Button onClick={() => setCreating(true)}>{m.admin.newUser}</Button>}>
+      {creating && <NewUser onDone={() => setCreating(false)} />}
       <ProblemMessage error={users.error} />
       <ul className="divide-y divide-stone-100 text-sm">
         {(users.data ?? []).map((u) => (

@@ -51,6 +51,21 @@ export default function DocumentCard() {
     onSettled: () => client.invalidateQueries({ queryKey: ['documents'] }),
   });
   const [downloadError, setDownloadError] = useState<unknown>(null);
+  // Preview: PDFs inline, images as they are (the API redirects to a short-lived URL of the
+  // version's preview; the bytes are shown from a blob URL).
+  const [preview, setPreview] = useState<{ url: string; type: string } | null>(null);
+  const showPreview = async (versionId: string) => {
+    setDownloadError(null);
+    try {
+      const res = await authFetch(new Request(new URL(`/api/v1/documents/${id}/versions/${versionId}/preview`, window.location.origin)));
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      const blob = await res.blob();
+      if (preview) URL.revokeObjectURL(preview.url);
+      setPreview({ url: URL.createObjectURL(blob), type: blob.type });
+    } catch (e) {
+      setDownloadError(e);
+    }
+  };
   if (doc.isPending) return <Loading />;
   if (doc.error) return <ProblemMessage error={doc.error} />;
   const d = doc.data;
@@ -75,6 +90,13 @@ export default function DocumentCard() {
           <ProblemMessage error={upload.error ?? archive.error ?? restore.error} />
         </Gate>
       </Card>
+      {preview && (
+        <Card title={m.documents.preview} actions={<Button kind="plain" onClick={() => { URL.revokeObjectURL(preview.url); setPreview(null); }}>{m.app.close}</Button>}>
+          {preview.type.startsWith('image/')
+            ? <img src={preview.url} alt={d.title} className="max-h-[70vh] rounded" />
+            : <iframe src={preview.url} title={d.title} className="h-[70vh] w-full rounded border" />}
+        </Card>
+      )}
       <Card title={m.documents.versions}>
         <ProblemMessage error={downloadError} />
         {versions.isPending ? <Loading /> : (versions.data ?? []).length === 0 ? <Empty /> : (
@@ -89,6 +111,7 @@ export default function DocumentCard() {
                 <span className="text-stone-500">{number(v.size ?? v.declared_size)} B · {dateTime(v.created_at)}</span>
                 {v.status === 'ready' && (
                   <span className="ml-auto flex gap-2">
+                    {v.has_preview && <Button kind="plain" onClick={() => showPreview(v.id)}>{m.documents.preview}</Button>}
                     <Button kind="plain" onClick={() => downloadVia(authFetch, `/api/v1/documents/${id}/versions/${v.id}/download`, v.original_filename).catch(setDownloadError)}>{m.documents.download}</Button>
                     {!v.is_current && <Gate need="documents:edit"><Button kind="plain" onClick={() => restore.mutate(v.id)}>{m.documents.restore}</Button></Gate>}
                   </span>
