@@ -87,8 +87,17 @@ fn logged(
         let service = service.clone();
         let method = req.method().clone();
         let path = req.uri().path().to_string();
+        let preflight = cors_preflight(&req);
         async move {
-            let answer = hyper::service::Service::call(&service, req).await;
+            // A browser uploading to (or previewing from) a presigned URL comes from the
+            // front end's origin: the preflight is answered here, s3s knows no CORS.
+            if let Some(answer) = preflight {
+                return Ok(answer);
+            }
+            let mut answer = hyper::service::Service::call(&service, req).await;
+            if let Ok(r) = &mut answer {
+                allow_any_origin(r.headers_mut());
+            }
             match &answer {
                 Ok(r) if r.status().is_server_error() => {
                     tracing::error!(%method, %path, status = r.status().as_u16(), "the embedded S3 store failed a request");
@@ -104,6 +113,41 @@ fn logged(
             answer
         }
     })
+}
+
+/// The answer to a CORS preflight: any origin may send the methods a presigned URL allows, with
+/// the headers it asks for (the signature, not the origin, is what authorises a request).
+fn cors_preflight<B>(req: &hyper::Request<B>) -> Option<s3s::HttpResponse> {
+    use hyper::header;
+    let asked = req.headers().get(header::ACCESS_CONTROL_REQUEST_METHOD)?;
+    if req.method() != hyper::Method::OPTIONS {
+        return None;
+    }
+    let mut answer = hyper::Response::new(s3s::Body::empty());
+    *answer.status_mut() = hyper::StatusCode::NO_CONTENT;
+    let headers = answer.headers_mut();
+    allow_any_origin(headers);
+    headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, asked.clone());
+    if let Some(h) = req.headers().get(header::ACCESS_CONTROL_REQUEST_HEADERS) {
+        headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, h.clone());
+    }
+    headers.insert(
+        header::ACCESS_CONTROL_MAX_AGE,
+        hyper::header::HeaderValue::from_static("600"),
+    );
+    Some(answer)
+}
+
+fn allow_any_origin(headers: &mut hyper::HeaderMap) {
+    use hyper::header::{self, HeaderValue};
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static("etag"),
+    );
 }
 
 impl Drop for EmbeddedS3 {

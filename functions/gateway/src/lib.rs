@@ -17,6 +17,7 @@ use shared::config::{
 use shared::storage::{Storage, StorageConfig};
 
 pub mod preflight;
+pub mod web;
 
 use shared::dev_keys as keys;
 use shared::embedded_s3;
@@ -267,7 +268,8 @@ fn router(
         utoipa_swagger_ui::SwaggerUi::new("/docs")
             .config(utoipa_swagger_ui::Config::new(["/api/openapi.json"])),
     );
-    shared::http::with_function_defaults(api, &auth_state.ctx, common).merge(docs)
+    let app = shared::http::with_function_defaults(api, &auth_state.ctx, common).merge(docs);
+    web::with_front_end(app, &web::dist_dir())
 }
 
 /// The demo theatre of the first start: its admin, the staff of [`shared::seed::DEMO_USERS`]

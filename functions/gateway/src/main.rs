@@ -7,6 +7,19 @@ fn main() {
     // (`gateway extract <request>`, see `worker::bounded`): dispatched before any runtime thread
     // exists, so the child's memory cap counts only the work.
     worker::bounded::exit_if_child();
+    // `gateway openapi`: the API's OpenAPI document on stdout, with no server and no database
+    // (the web front end's types are generated from it, see web/ci).
+    if std::env::args().nth(1).as_deref() == Some("openapi") {
+        let doc = gateway::openapi();
+        match serde_json::to_string_pretty(&doc) {
+            Ok(json) => println!("{json}"),
+            Err(e) => {
+                eprintln!("gateway openapi: {e}");
+                std::process::exit(1);
+            }
+        }
+        return;
+    }
     shared::telemetry::init();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -36,6 +49,9 @@ async fn run() -> anyhow::Result<()> {
         format!("  API docs:   {url}/docs   (OpenAPI JSON: {url}/api/openapi.json)"),
         format!("  S3 store:   {}", gateway.s3_endpoint),
     ];
+    if gateway::web::dist_dir().join("index.html").is_file() {
+        banner.insert(2, format!("  Web UI:     {url}/"));
+    }
     if gateway.worker.is_some() {
         banner.push("  Worker:     running in this process".to_string());
     }

@@ -162,3 +162,51 @@ async fn unreachable_dependencies_fail_start_up_with_one_clear_line() {
         "{err}"
     );
 }
+
+/// The web front end PUTs files straight to presigned URLs of the embedded store from another
+/// origin (the gateway's port): the browser's CORS preflight must be answered, and the answers
+/// must let the page read them.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_embedded_store_lets_a_browser_upload_from_the_front_ends_origin() {
+    let dir = tempfile::tempdir().unwrap();
+    let s3 = shared::embedded_s3::EmbeddedS3::start(dir.path(), "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let client = reqwest::Client::new();
+    let preflight = client
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}/theatre/documents/x", s3.endpoint),
+        )
+        .header("Origin", "http://127.0.0.1:3000")
+        .header("Access-Control-Request-Method", "PUT")
+        .header("Access-Control-Request-Headers", "content-type")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(preflight.status(), 204);
+    let h = preflight.headers();
+    assert_eq!(h["access-control-allow-origin"], "*");
+    assert_eq!(h["access-control-allow-methods"], "PUT");
+    assert_eq!(h["access-control-allow-headers"], "content-type");
+
+    // An ordinary (here: refused, unsigned) answer carries the origin header too, so the page
+    // can read the status instead of seeing a network error.
+    let refused = client
+        .put(format!("{}/theatre/documents/x", s3.endpoint))
+        .header("Origin", "http://127.0.0.1:3000")
+        .body("bytes")
+        .send()
+        .await
+        .unwrap();
+    assert!(refused.status().is_client_error());
+    assert_eq!(refused.headers()["access-control-allow-origin"], "*");
+
+    // A plain OPTIONS without a preflight's headers is still the store's own business.
+    let plain = client
+        .request(reqwest::Method::OPTIONS, format!("{}/theatre", s3.endpoint))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(plain.status(), 204);
+}

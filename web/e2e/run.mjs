@@ -1,0 +1,263 @@
+// End-to-end: the built front end in headless Chromium (Debian's, driven by playwright-core)
+// against a real gateway (target/debug/gateway) on a fresh database, Redis prefix and DATA_DIR
+// with the demo theatre. Screenshots of each main screen go to target/web-screenshots/.
+//
+//   node e2e/run.mjs              (web/ci runs it after `npm run build`)
+//   E2E_KEEP=1 keeps the gateway's folder; CHROMIUM=/path overrides the browser.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, createWriteStream } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const web = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const root = resolve(web, '..');
+const shots = process.env.WEB_SCREENSHOTS ?? join(root, 'target', 'web-screenshots');
+mkdirSync(shots, { recursive: true });
+
+const freePort = () =>
+  new Promise((ok) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+  });
+
+const pg = process.env.E2E_PG ?? 'postgres://postgres@127.0.0.1:5432';
+const db = `theatre_e2e_${process.pid}`;
+const tmp = mkdtempSync(join(tmpdir(), 'web-e2e.'));
+const port = await freePort();
+const base = `http://127.0.0.1:${port}`;
+const log = createWriteStream(join(tmp, 'gateway.log'));
+const gateway = spawn(join(root, 'target', 'debug', 'gateway'), [], {
+  env: {
+    ...process.env,
+    PORT: String(port),
+    DATABASE_URL: `${pg}/${db}`,
+    DATA_DIR: join(tmp, 'data'),
+    EMBEDDED_S3_PORT: '0',
+    REDIS_PREFIX: `e2e:${process.pid}:`,
+    DEMO: 'true',
+    RUN_WORKER: 'true',
+    WEB_DIST: join(web, 'dist'),
+    RUST_LOG: process.env.RUST_LOG ?? 'warn',
+  },
+  stdio: ['ignore', 'pipe', 'pipe'],
+});
+gateway.stdout.pipe(log);
+gateway.stderr.pipe(log);
+
+const results = [];
+let browser;
+let failed = false;
+try {
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${base}/health`)).ok) break;
+    } catch {
+      /* not listening yet */
+    }
+    assert.ok(gateway.exitCode === null, 'the gateway exited while starting');
+    assert.ok(i < 600, 'the gateway did not become healthy in 120 s');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  // Healthy means this gateway answered (not another process that took the port first).
+  assert.ok(gateway.exitCode === null, 'the gateway exited while starting');
+  const logins = readFileSync(join(tmp, 'data', 'demo-login.txt'), 'utf8');
+  const admin = { email: 'admin@demo.theatre', password: /^password: (\S+)/m.exec(logins)[1] };
+  const user = (email) => ({ email, password: new RegExp(`^user: ${email} (\\S+)`, 'm').exec(logins)[1] });
+  const props = user('props@demo.theatre');
+  const viewer = user('viewer@demo.theatre');
+
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox'],
+  });
+
+  const newPage = async (size = { width: 1280, height: 900 }) => {
+    const context = await browser.newContext({ viewport: size, locale: 'ru-RU', timezoneId: 'Europe/Moscow' });
+    const page = await context.newPage();
+    page.setDefaultTimeout(15000);
+    page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+    return page;
+  };
+  const signIn = async (page, who) => {
+    await page.goto(`${base}/login`);
+    await page.fill('input[name=email]', who.email);
+    await page.fill('input[name=password]', who.password);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('[data-testid=who]', { state: 'attached' });
+  };
+  const shot = (page, name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: false });
+  const scenario = async (name, body) => {
+    const started = Date.now();
+    try {
+      await body();
+      results.push(`ok   ${name} (${Date.now() - started} ms)`);
+    } catch (e) {
+      failed = true;
+      results.push(`FAIL ${name}: ${e.message.split('\n').slice(0, 4).join(' | ')}`);
+    }
+  };
+
+  await scenario('the props master creates an item, issues it, sees a second issue refused, returns it', async () => {
+    const page = await newPage();
+    await signIn(page, props);
+    await shot(page, 'dashboard');
+    await page.click('nav >> text=Инвентарь');
+    await page.waitForSelector('[data-testid=item-row]');
+    await shot(page, 'inventory-list');
+    // The small picture in the README (docs/web-inventory.png is a copy of it).
+    await page.setViewportSize({ width: 960, height: 540 });
+    await page.screenshot({ path: join(shots, 'readme-inventory.png') });
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.click('text=Новый предмет');
+    await page.fill('input[name=name]', 'Кубок короля (e2e)');
+    await page.selectOption('select[name=category_id]', { label: 'Реквизит' });
+    await page.click('button[type=submit]');
+    await page.waitForSelector('[data-testid=item-status]');
+    assert.equal(await page.textContent('[data-testid=item-status]'), 'На складе');
+    const url = page.url();
+    // A second tab with the same card, opened before the item is issued (a stale screen).
+    const stale = await newPage();
+    await signIn(stale, props);
+    await stale.goto(url);
+    await stale.waitForSelector('[data-action=issue]');
+
+    await page.click('[data-action=issue]');
+    await page.click('[data-testid=movement-submit]');
+    await page.waitForSelector('[data-testid=item-status]:text("Выдан")');
+    assert.equal(await page.locator('[data-action=issue]').count(), 0, 'issue is not offered for an issued item');
+    await shot(page, 'item-card');
+
+    await stale.click('[data-action=issue]');
+    await stale.click('[data-testid=movement-submit]');
+    const refusal = await stale.waitForSelector('[data-testid=problem]');
+    const text = await refusal.textContent();
+    assert.match(text, /in_use|выдан|Выдан|409|conflict|Конфликт/i, `the refusal names the conflict: ${text}`);
+
+    await page.click('[data-action=return]');
+    await page.click('[data-testid=movement-submit]');
+    await page.waitForSelector('[data-testid=item-status]:text("На складе")');
+    await page.waitForFunction(() => globalThis.document.querySelectorAll('[data-testid=movement-row]').length >= 3);
+    const history = await page.locator('[data-testid=movement-row]').allTextContents();
+    assert.match(history[0], /Возврат/, `the newest movement is the return: ${history[0]}`);
+    assert.ok(history.length >= 3, `receipt, issue and return are in the history: ${history}`);
+  });
+
+  await scenario('a document upload reaches ready and is found by search', async () => {
+    const page = await newPage();
+    await signIn(page, admin);
+    await page.goto(`${base}/documents`);
+    await page.waitForSelector('[data-testid=document-row]');
+    await page.click('text=Новый документ');
+    await page.fill('input[name=title]', 'Монтировочная опись e2e');
+    await page.selectOption('select[name=category_id]', { label: 'Технические документы' });
+    await page.click('button[type=submit]');
+    await page.waitForSelector('[data-testid=upload-input]');
+    await page.setInputFiles('[data-testid=upload-input]', {
+      name: 'opis.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from('Монтировочная опись: штанкет номер семь, занавес бархатный, люстра хрустальная.\n'),
+    });
+    await page.waitForSelector('[data-testid=version-status]:text("Готов")', { timeout: 60000 });
+    await shot(page, 'document-card');
+    await page.goto(`${base}/documents`);
+    await page.fill('input[name=q]', 'хрустальная');
+    await page.press('input[name=q]', 'Enter');
+    const hit = await page.waitForSelector('[data-testid=document-row]:has-text("Монтировочная опись e2e")');
+    assert.ok(await hit.$('mark'), 'the snippet highlights the match');
+    await shot(page, 'documents-search');
+  });
+
+  await scenario('booking a clashing event shows the conflict', async () => {
+    const page = await newPage();
+    await signIn(page, admin);
+    await page.goto(`${base}/schedule`);
+    await page.waitForSelector('[data-testid=calendar]');
+    const book = async (title) => {
+      await page.click('text=Новое событие');
+      await page.fill('input[name=title]', title);
+      await page.selectOption('select[name=venue_id]', { index: 1 });
+      await page.fill('input[name=start]', '2031-03-14T10:00');
+      await page.fill('input[name=end]', '2031-03-14T13:00');
+      await page.click('button[type=submit]');
+    };
+    await book('Прогон первого акта e2e');
+    await page.waitForSelector('[data-testid=event-saved]');
+    await book('Репетиция оркестра e2e');
+    const clash = await page.waitForSelector('[data-testid=clash]');
+    assert.match(await clash.textContent(), /Прогон первого акта e2e/);
+    await shot(page, 'schedule-clash');
+    await page.click('text=Отмена');
+    await shot(page, 'schedule');
+  });
+
+  await scenario('a viewer sees no edit buttons and a forged request gets 403 shown as a message', async () => {
+    const page = await newPage({ width: 390, height: 844 });
+    await signIn(page, viewer);
+    await page.goto(`${base}/inventory`);
+    await page.waitForSelector('[data-testid=item-row]');
+    assert.equal(await page.locator('text=Новый предмет').count(), 0, 'no create link');
+    await page.click('[data-testid=item-row] a');
+    await page.waitForSelector('[data-testid=item-status]');
+    assert.equal(await page.locator('[data-action]').count(), 0, 'no movement buttons');
+    assert.equal(await page.locator('text=Изменить').count(), 0, 'no edit button');
+    await shot(page, 'viewer-item-card');
+    // Forged: the page is told the viewer may do everything; the API still refuses.
+    await page.route('**/api/v1/auth/me', async (route) => {
+      const response = await route.fetch();
+      const me = await response.json();
+      await route.fulfill({ response, json: { ...me, permissions: ['admin:full'] } });
+    });
+    await page.reload();
+    await page.waitForSelector('[data-action]');
+    await page.locator('[data-action]').first().click();
+    await page.click('[data-testid=movement-submit]');
+    const problem = await page.waitForSelector('[data-testid=problem]');
+    assert.match(await problem.textContent(), /403/);
+    await shot(page, 'viewer-forged-403');
+  });
+
+  await scenario('a poster upload shows its variants; the administration screens render', async () => {
+    const page = await newPage();
+    await signIn(page, admin);
+    await page.goto(`${base}/performances`);
+    await page.click('[data-testid=performance-row] a');
+    await page.waitForSelector('[data-testid=readiness]');
+    // Any real PNG will do as a poster: a screenshot of the card itself.
+    const png = await page.screenshot({ clip: { x: 0, y: 0, width: 600, height: 800 } });
+    await page.setInputFiles('[data-testid=poster-input]', { name: 'afisha.png', mimeType: 'image/png', buffer: png });
+    await page.waitForSelector('[data-testid=poster-status]:text("Готов")', { timeout: 60000 });
+    const variants = await page.locator('[data-testid=poster-variant]').allTextContents();
+    assert.ok(variants.length >= 2, `the poster has web variants: ${variants}`);
+    await page.waitForSelector('img[alt]');
+    await shot(page, 'performance-card');
+    await page.goto(`${base}/admin/roles`);
+    await page.click('details summary >> nth=1');
+    await page.waitForSelector('input[type=checkbox]:visible');
+    await shot(page, 'admin-roles');
+    await page.goto(`${base}/admin/audit`);
+    await page.waitForSelector('[data-testid=audit-row]');
+    await shot(page, 'admin-audit');
+  });
+} catch (e) {
+  failed = true;
+  results.push(`FAIL set-up: ${e.message}`);
+} finally {
+  await browser?.close();
+  gateway.kill('SIGTERM');
+  await new Promise((r) => (gateway.exitCode !== null ? r() : gateway.once('exit', r)));
+  spawnSync('psql', [`${pg}/postgres`, '-qc', `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`], { stdio: 'ignore' });
+  console.log(results.join('\n'));
+  console.log(`screenshots: ${shots}`);
+  if (failed) {
+    await new Promise((r) => log.end(r));
+    console.error(`--- gateway log (last 30 lines) ---\n${readFileSync(join(tmp, 'gateway.log'), 'utf8').split('\n').slice(-30).join('\n')}`);
+  }
+  if (!process.env.E2E_KEEP) rmSync(tmp, { recursive: true, force: true });
+  process.exit(failed ? 1 : 0);
+}
