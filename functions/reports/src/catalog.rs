@@ -350,8 +350,8 @@ pub async fn run(
     let t = &caller.theater_id;
     let (from, to) = (params.from, params.to);
     let (columns, sql, binds): (Vec<Column>, String, Vec<&(dyn ToSql + Sync)>);
-    // A period as a half-open instant range of the theatre's local days.
-    const PERIOD: &str = "$3::date::timestamp AT TIME ZONE $2 AND \
+    // A period as the bounds of a half-open instant range of the theatre's local days.
+    const PERIOD: &str = "$3::date::timestamp AT TIME ZONE $2, \
                           ($4::date + 1)::timestamp AT TIME ZONE $2";
     let group = params.group_by.unwrap_or(ReportGroupBy::Category);
     let limit = params.limit.unwrap_or(DEFAULT_LIMIT);

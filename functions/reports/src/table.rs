@@ -98,7 +98,7 @@ impl Cell {
             Cell::Empty => Value::Null,
             Cell::Text(s) => Value::String(s.clone()),
             Cell::Int(v) => Value::from(*v),
-            Cell::Num(v) => serde_json::Number::from_f64((*v * 100.0).round() / 100.0)
+            Cell::Num(v) => serde_json::Number::from_f64((*v * 10_000.0).round() / 10_000.0)
                 .map(Value::Number)
                 .unwrap_or(Value::Null),
             Cell::Date(d) => Value::String(d.format("%Y-%m-%d").to_string()),
