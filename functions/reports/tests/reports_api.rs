@@ -116,7 +116,7 @@ async fn inventory_reports_match_what_was_seeded_and_check_permissions() {
         )
         .await;
     assert_eq!(stock.status, StatusCode::OK, "{:?}", stock.body);
-    assert_eq!(stock.body["theatre"].as_str().unwrap().len() > 0, true);
+    assert!(!stock.body["theatre"].as_str().unwrap().is_empty());
     let got: HashMap<String, (i64, i64)> = rows(&stock.body)
         .iter()
         .map(|r| {
