@@ -587,3 +587,84 @@ async fn schedule_and_document_reports_count_the_seeded_rows() {
         refused.body
     );
 }
+
+/// The figure of issue 13: the movement-activity report over 100,000 movements as XLSX — the
+/// time to query and render it and the process's peak resident memory (VmHWM). Ignored by
+/// default (it seeds 100,000 rows); run with
+/// `cargo test --workspace --test reports_api -- --ignored --nocapture movement_activity_figure`.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore]
+async fn movement_activity_figure() {
+    let app = spawn().await;
+    let admin = app.new_theater().await;
+    let db = app.db().await;
+    let t = admin.theater_id;
+    db.execute(
+        "WITH c AS (SELECT id FROM inventory_categories WHERE theater_id = $1 AND code = 'props')
+         INSERT INTO inventory_items (id, theater_id, inventory_number, name, category_id)
+         SELECT gen_random_uuid(), $1, 'F-' || n, 'Предмет № ' || n, c.id
+         FROM generate_series(1, 1000) AS n, c",
+        &[&t],
+    )
+    .await
+    .unwrap();
+    db.execute(
+        "INSERT INTO inventory_movements (id, theater_id, item_id, kind, quantity, from_status,
+             to_status, comment, actor_id, created_at)
+         SELECT gen_random_uuid(), $1, i.id,
+                CASE WHEN n % 2 = 0 THEN 'issue' ELSE 'return' END, 1,
+                CASE WHEN n % 2 = 0 THEN 'in_stock' ELSE 'in_use' END,
+                CASE WHEN n % 2 = 0 THEN 'in_use' ELSE 'in_stock' END,
+                'Выдача на спектакль «Чайка»', $2,
+                '2026-11-01T00:00:00Z'::timestamptz + n * interval '25 seconds'
+         FROM generate_series(1, 100000) AS n
+         JOIN LATERAL (SELECT id FROM inventory_items
+                       WHERE theater_id = $1 AND inventory_number = 'F-' || (n % 1000 + 1)) i ON true",
+        &[&t, &admin.user_id],
+    )
+    .await
+    .unwrap();
+    let caller = reports::catalog::Caller {
+        theater_id: t,
+        user_id: admin.user_id,
+        permissions: shared::permissions::PermissionSet::from_strings(["admin:full"]),
+    };
+    let params = reports::catalog::Params {
+        from: Some("2026-11-01".parse().unwrap()),
+        to: Some("2026-11-30".parse().unwrap()),
+        ..Default::default()
+    };
+    let hwm = || {
+        std::fs::read_to_string("/proc/self/status")
+            .unwrap()
+            .lines()
+            .find(|l| l.starts_with("VmHWM"))
+            .unwrap()
+            .to_string()
+    };
+    let before = hwm();
+    let started = std::time::Instant::now();
+    let client = app.ctx.db.get().await.unwrap();
+    let table = reports::catalog::run(
+        &client,
+        &caller,
+        reports::catalog::ReportCode::InventoryMovements,
+        &params,
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    let queried = started.elapsed();
+    let rows = table.rows.len();
+    let (_, bytes) = reports::routes::render_file(table, reports::render::ReportFormat::Xlsx)
+        .await
+        .unwrap();
+    let total = started.elapsed();
+    assert!(rows >= 99_000, "{rows} rows");
+    println!(
+        "movement activity: {rows} rows, query {queried:?}, query + XLSX {total:?}, \
+         {} bytes; peak RSS before {before}, after {}",
+        bytes.len(),
+        hwm()
+    );
+}
