@@ -111,3 +111,49 @@ async fn an_xlsx_travels_base64_and_a_large_file_is_a_303_to_storage() {
     );
     assert!(file.bytes().await.unwrap().starts_with(b"%PDF-"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reports_binary_answers_api_gateway_events_under_the_lambda_runtime_api() {
+    use std::time::Duration;
+    use testkit::lambda_runtime::{Outcome, RuntimeApi};
+
+    let app = spawn().await;
+    let admin = app.new_theater().await;
+    let runtime = RuntimeApi::start().await;
+    let binary = std::env::var_os("LAMBDA_BOOTSTRAP")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_reports")));
+    // The environment infra/template.yaml gives the function, with local stand-ins.
+    let env = testkit::template::function_environment(&app, "reports");
+    let mut function = runtime.spawn_function(&binary, "reports", &testkit::template::pairs(&env));
+    let answer = async |e: Value| match runtime.invoke(e, Duration::from_secs(60)).await {
+        Outcome::Response(r) => r,
+        Outcome::Error(e) => panic!("invocation failed: {e:#}"),
+    };
+    let first = answer(event(&[
+        ("token", &admin.token),
+        ("code", "performances_by_status"),
+        ("query", "format=xlsx"),
+    ]))
+    .await;
+    let cold = function.started.elapsed();
+    assert_eq!(status(&first), 200, "{first:#}");
+    let mut book = Xlsx::new(std::io::Cursor::new(response_body(&first))).unwrap();
+    let name = book.sheet_names()[0].clone();
+    assert_eq!(book.worksheet_range(&name).unwrap().height(), 5);
+    let missing = answer(event(&[
+        ("token", &admin.token),
+        ("code", "nonsense"),
+        ("query", ""),
+    ]))
+    .await;
+    assert_eq!(status(&missing), 404);
+    assert!(
+        function.exit_status().is_none(),
+        "the function keeps running between invocations"
+    );
+    eprintln!(
+        "reports cold start (first response): {} ms",
+        cold.as_millis()
+    );
+}
