@@ -72,6 +72,14 @@ is_remote_url() {
   esac
 }
 
+# The report tests read PDFs back with poppler's pdftotext (an independent reader).
+ensure_test_tools() {
+  if ! command -v pdftotext >/dev/null 2>&1; then
+    echo "pdftotext is missing: installing poppler-utils with apt-get"
+    apt_install poppler-utils
+  fi
+}
+
 ensure_services() {
   if [ -n "${DATABASE_URL:-}" ] && is_remote_url "$DATABASE_URL"; then
     echo "PostgreSQL: using DATABASE_URL (not managed here)"

@@ -14,10 +14,17 @@ pub enum Area {
     Inventory,
     /// Posters and production photos with their variants (performances function, worker).
     Performances,
+    /// Report files too large for a response (reports function).
+    Reports,
 }
 
 impl Area {
-    pub const ALL: [Area; 3] = [Area::Documents, Area::Inventory, Area::Performances];
+    pub const ALL: [Area; 4] = [
+        Area::Documents,
+        Area::Inventory,
+        Area::Performances,
+        Area::Reports,
+    ];
 
     /// The path segment after `theaters/{theater_id}/`.
     pub fn segment(self) -> &'static str {
@@ -25,6 +32,7 @@ impl Area {
             Area::Documents => "documents",
             Area::Inventory => "inventory",
             Area::Performances => "performances",
+            Area::Reports => "reports",
         }
     }
 
@@ -44,6 +52,7 @@ pub const AREAS: &[(&str, &[Area])] = &[
     ("documents", &[Area::Documents]),
     ("performances", &[Area::Performances]),
     ("schedule", &[]),
+    ("reports", &[Area::Reports]),
     ("worker", &[Area::Documents, Area::Performances]),
 ];
 
@@ -73,6 +82,14 @@ pub fn inventory_export(theater_id: Uuid, export_id: Uuid) -> String {
     format!(
         "{}/exports/{export_id}.csv",
         area(theater_id, Area::Inventory)
+    )
+}
+
+/// A report file written for a client to download (too large for a response).
+pub fn report_output(theater_id: Uuid, output_id: Uuid, ext: &str) -> String {
+    format!(
+        "{}/outputs/{output_id}.{ext}",
+        area(theater_id, Area::Reports)
     )
 }
 

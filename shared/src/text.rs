@@ -77,6 +77,28 @@ pub fn tags(raw: &[String]) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
+/// OWASP CSV injection: a cell a spreadsheet would read as a formula (`= + - @`, tab, CR)
+/// gets a leading apostrophe, so it shows as text.
+pub fn neutralise_formula(cell: String) -> String {
+    if cell.starts_with(FORMULA_STARTS) {
+        format!("'{cell}")
+    } else {
+        cell
+    }
+}
+
+/// The inverse of [`neutralise_formula`] for import: a file this API exported comes back with
+/// the same text it left with.
+pub fn restore_formula(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_STARTS) => rest,
+        _ => cell,
+    }
+}
+
+/// What a spreadsheet reads as the start of a formula (OWASP).
+pub const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -27,6 +27,7 @@ pub mod extract;
 pub mod liveness;
 pub mod posters;
 pub mod preview;
+pub mod reports;
 pub mod sniff;
 pub mod variants;
 pub mod versioning;
@@ -57,6 +58,9 @@ pub struct WorkerConfig {
     /// A version `processing` for longer than this is re-enqueued by the sweeper.
     pub stuck_after: Duration,
     pub sweep_interval: Duration,
+    /// How often scheduled reports are checked for a due slot (0: never, e.g. in tests that
+    /// drive `reports::run_due` with their own clock).
+    pub reports_interval: Duration,
     /// Tests only: hold every job this long after it starts (to kill a worker mid-job).
     pub debug_pause: Duration,
 }
@@ -65,6 +69,7 @@ impl WorkerConfig {
     /// `DATABASE_URL`, `REDIS_URL`, `REDIS_PREFIX`, `WORKER_CONCURRENCY` (4),
     /// `WORKER_POSTER_CONCURRENCY` (2), `WORKER_POLL_INTERVAL_MS` (500), `WORKER_MAX_ATTEMPTS`
     /// (5), `WORKER_STUCK_AFTER_SECONDS` (900), `WORKER_SWEEP_INTERVAL_SECONDS` (60),
+    /// `WORKER_REPORTS_INTERVAL_SECONDS` (30),
     /// `WORKER_DEBUG_PAUSE_MS` (0), `POSTER_MAX_MEGAPIXELS` (50), `POSTER_MAX_MB` (50),
     /// `WORKER_MAX_INFLATED_MB` (128), `WORKER_MAX_ARCHIVE_ENTRIES` (10000),
     /// `WORKER_MAX_COMPRESSION_RATIO` (100), `WORKER_JOB_MEMORY_MB` (512),
@@ -104,6 +109,10 @@ impl WorkerConfig {
             max_attempts: parsed_or("WORKER_MAX_ATTEMPTS", 5)?,
             stuck_after: Duration::from_secs(parsed_or("WORKER_STUCK_AFTER_SECONDS", 900)?),
             sweep_interval: Duration::from_secs(parsed_or("WORKER_SWEEP_INTERVAL_SECONDS", 60)?),
+            reports_interval: Duration::from_secs(parsed_or(
+                "WORKER_REPORTS_INTERVAL_SECONDS",
+                30,
+            )?),
             debug_pause: Duration::from_millis(parsed_or("WORKER_DEBUG_PAUSE_MS", 0)?),
         })
     }
@@ -130,6 +139,7 @@ impl WorkerConfig {
             max_attempts: 5,
             stuck_after: Duration::from_secs(900),
             sweep_interval: Duration::from_secs(60),
+            reports_interval: Duration::from_secs(30),
             debug_pause: Duration::ZERO,
         }
     }
@@ -232,6 +242,8 @@ pub async fn run(
         let _ = stop_tx.send(true);
     });
     let sweeper = tokio::spawn(sweep_forever(deps.clone()));
+    let scheduled_reports = (!config.reports_interval.is_zero())
+        .then(|| tokio::spawn(reports::run_forever(deps.clone(), config.reports_interval)));
     tracing::info!(
         queue = %shared::jobs::queue_name(&config.redis_prefix, VersionDocument::QUEUE),
         poster_queue = %shared::jobs::queue_name(&config.redis_prefix, ProcessPoster::QUEUE),
@@ -275,6 +287,9 @@ pub async fn run(
         delay = (delay * 2).min(max_delay);
     };
     sweeper.abort();
+    if let Some(task) = scheduled_reports {
+        task.abort();
+    }
     deps.status.detached();
     result
 }

@@ -190,11 +190,13 @@ pub async fn build(config: GatewayConfig) -> anyhow::Result<Gateway> {
         None
     };
 
+    let reports_state = reports::ReportsState::new(auth_state.ctx.clone(), storage.clone())?;
     let router = router(
         &auth_state,
         inventory_state,
         &documents_state,
         &performances_state,
+        reports_state,
         &common,
     );
     Ok(Gateway {
@@ -215,7 +217,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(inventory::openapi());
     doc.info.title = "Theatre Management System API".into();
     doc.info.description = Some(
-        "Backstage of a repertory theatre: accounts, inventory, documents, performances, schedule. \
+        "Backstage of a repertory theatre: accounts, inventory, documents, performances, schedule, \
+         reports. \
          Errors are RFC 9457 problem+json."
             .into(),
     );
@@ -227,6 +230,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(documents::openapi());
     doc.merge(schedule::openapi());
     doc.merge(performances::openapi());
+    doc.merge(reports::openapi());
     // Last, after every function is merged: a new function's operations are finished too.
     shared::openapi::finish(&mut doc);
     doc
@@ -237,6 +241,7 @@ fn router(
     inventory_state: inventory::InventoryState,
     documents_state: &documents::DocumentsState,
     performances_state: &performances::PerformancesState,
+    reports_state: reports::ReportsState,
     common: &CommonConfig,
 ) -> Router {
     let doc = openapi();
@@ -248,6 +253,7 @@ fn router(
             auth_state.ctx.clone(),
         )))
         .merge(performances::router(performances_state.clone()))
+        .merge(reports::router(reports_state))
         // Every merged function's undeclared query parameters are a 400 (idempotent for the
         // functions that already guard their own Router).
         .layer(axum::middleware::from_fn_with_state(

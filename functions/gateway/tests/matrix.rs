@@ -66,6 +66,7 @@ enum Res {
     Checklist,
     ChecklistItem,
     ChecklistTemplate,
+    ReportSchedule,
 }
 
 /// Path prefix → the resource each of its path parameters names. The longest matching prefix
@@ -139,6 +140,13 @@ const ROWS: &[(&str, &[(&str, Res)])] = &[
         "/api/v1/performances/checklists/templates/{id}",
         &[("id", Res::ChecklistTemplate)],
     ),
+    (
+        "/api/v1/reports/schedules/{id}",
+        &[("id", Res::ReportSchedule)],
+    ),
+    // A report code is not a theatre's resource (every theatre has the same reports); the row
+    // only gives the path a value: a code that names no report is a 404 like any other.
+    ("/api/v1/reports/{code}", &[("code", Res::ReportSchedule)]),
 ];
 
 /// Mutations any signed-in member may call, and why.
@@ -374,6 +382,15 @@ async fn seed(api: &Api, a: &Theatre) -> (HashMap<Res, Uuid>, String) {
         version["version_id"].as_str().unwrap().parse().unwrap(),
     );
     seed_schedule(api, a, &mut ids).await;
+    let report_schedule = api
+        .ok(
+            "post",
+            "/api/v1/reports/schedules",
+            t,
+            json!({"report": "inventory_stock", "format": "xlsx", "cadence": "daily", "time": "07:00"}),
+        )
+        .await;
+    ids.insert(Res::ReportSchedule, id(&report_schedule));
     let performance = api
         .ok("post", "/api/v1/performances", t, json!({"title": "Чайка"}))
         .await;

@@ -64,27 +64,8 @@ fn opt<T: ToString>(v: &Option<T>) -> String {
     v.as_ref().map(ToString::to_string).unwrap_or_default()
 }
 
-/// OWASP CSV injection: a cell a spreadsheet would read as a formula (`= + - @`, tab, CR)
-/// gets a leading apostrophe, so it shows as text.
-pub fn neutralise_formula(cell: String) -> String {
-    if cell.starts_with(FORMULA_STARTS) {
-        format!("'{cell}")
-    } else {
-        cell
-    }
-}
-
-/// The inverse of [`neutralise_formula`] for import: a file this API exported comes back with
-/// the same text it left with.
-pub fn restore_formula(cell: &str) -> &str {
-    match cell.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(FORMULA_STARTS) => rest,
-        _ => cell,
-    }
-}
-
-/// What a spreadsheet reads as the start of a formula (OWASP).
-const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+// The rule lives in `shared::text` (the reports' CSV uses it too).
+pub use shared::text::{neutralise_formula, restore_formula};
 
 fn row_of(item: &ItemView) -> Vec<String> {
     raw_row_of(item)
