@@ -137,15 +137,8 @@ fn audit_entry<'a>(
     item_id: Uuid,
     photo: serde_json::Value,
 ) -> AuditEntry<'a> {
-    AuditEntry {
-        theater_id: user.theater_id,
-        actor_id: Some(user.user_id),
-        action,
-        entity_type: "inventory_item",
-        entity_id: Some(item_id),
-        before: None,
-        after: Some(serde_json::json!({ "photo": photo })),
-    }
+    AuditEntry::by(user, action, "inventory_item", item_id)
+        .after(serde_json::json!({ "photo": photo }))
 }
 
 /// A photo about to be uploaded.
@@ -576,15 +569,13 @@ pub async fn delete_photo(
     }
     audit::record(
         &tx,
-        AuditEntry {
-            theater_id: user.theater_id,
-            actor_id: Some(user.user_id),
-            action: "inventory_item.photo_delete",
-            entity_type: "inventory_item",
-            entity_id: Some(item_id),
-            before: Some(serde_json::json!({ "photo": photo_id })),
-            after: None,
-        },
+        AuditEntry::by(
+            &user,
+            "inventory_item.photo_delete",
+            "inventory_item",
+            item_id,
+        )
+        .before(serde_json::json!({ "photo": photo_id })),
     )
     .await?;
     tx.commit().await?;
