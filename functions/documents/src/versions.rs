@@ -149,15 +149,7 @@ async fn audit_version(
 ) -> ApiResult<()> {
     audit::record(
         client,
-        AuditEntry {
-            theater_id: user.theater_id,
-            actor_id: Some(user.user_id),
-            action,
-            entity_type: "document_version",
-            entity_id: Some(view.id),
-            before: None,
-            after: serde_json::to_value(view).ok(),
-        },
+        AuditEntry::by(user, action, "document_version", view.id).after(view),
     )
     .await
 }
