@@ -447,7 +447,7 @@ async fn change_document(
         AuditEntry {
             before: as_json(&before),
             after: after.as_ref().and_then(as_json),
-            ..AuditEntry::by(&user, action, "document", id)
+            ..AuditEntry::by(user, action, "document", id)
         },
     )
     .await?;

@@ -234,7 +234,7 @@ async fn apply(
                 .ok_or(ApiError::NotFound)?;
             audit::record(
                 client,
-                AuditEntry::by(&user, "inventory_item.update", "inventory_item", id)
+                AuditEntry::by(user, "inventory_item.update", "inventory_item", id)
                     .before(items::as_json(&before))
                     .after(items::as_json(&after)),
             )

@@ -321,7 +321,7 @@ pub async fn insert_item(
         .ok_or(ApiError::NotFound)?;
     audit::record(
         client,
-        AuditEntry::by(&user, "inventory_item.create", "inventory_item", id).after(as_json(&view)),
+        AuditEntry::by(user, "inventory_item.create", "inventory_item", id).after(as_json(&view)),
     )
     .await?;
     Ok(view)
@@ -692,7 +692,7 @@ pub async fn delete_in(
         .await?;
     audit::record(
         client,
-        AuditEntry::by(&user, "inventory_item.delete", "inventory_item", id)
+        AuditEntry::by(user, "inventory_item.delete", "inventory_item", id)
             .before(as_json(&before)),
     )
     .await

@@ -185,7 +185,7 @@ async fn create(
     audit::record(
         &tx,
         AuditEntry::by(
-            &user,
+            user,
             &format!("{}.create", tree.entity()),
             tree.entity(),
             id,
@@ -353,7 +353,7 @@ async fn update(
     audit::record(
         &tx,
         AuditEntry::by(
-            &user,
+            user,
             &format!("{}.update", tree.entity()),
             tree.entity(),
             id,
@@ -458,7 +458,7 @@ async fn delete(
                 .move_items_to
                 .map(|t| serde_json::json!({ "items_moved_to": t })),
             ..AuditEntry::by(
-                &user,
+                user,
                 &format!("{}.delete", tree.entity()),
                 tree.entity(),
                 id,
