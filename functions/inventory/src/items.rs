@@ -474,6 +474,185 @@ fn patch_into<T: ToSql + Sync + Send + 'static>(
     }
 }
 
+/// An item PATCH, parsed: the SET clauses of the columns it changes, and what is written apart.
+struct ItemChanges {
+    sets: SetList,
+    category_id: Option<Uuid>,
+    performance_ids: Option<Vec<Uuid>>,
+}
+
+impl UpdateItemRequest {
+    /// Checks every field (all problems in one 422) and builds the changes.
+    fn parse(self) -> ApiResult<ItemChanges> {
+        let body = self;
+        let mut errors = FieldErrors::new();
+        if !body.status.is_missing() {
+            errors.add(
+                "status",
+                "the status changes only through a movement (POST /items/{id}/movements)",
+            );
+        }
+        if !body.location_id.is_missing() {
+            errors.add(
+                "location_id",
+                "the location changes only through a transfer movement",
+            );
+        }
+        let mut sets = SetList::default();
+        if let Some(name) = &body.name {
+            match domain::text(name, 300) {
+                Ok(n) => sets.set("name", "", n),
+                Err(m) => errors.add("name", m),
+            }
+        }
+        patch_into(
+            &mut sets,
+            &mut errors,
+            "description",
+            "",
+            body.description,
+            |d| domain::text(&d, 10_000),
+        );
+        if let Some(c) = &body.condition {
+            match Condition::parse(c) {
+                Ok(c) => sets.set("condition", "", c.as_str().to_string()),
+                Err(m) => errors.add("condition", m),
+            }
+        }
+        if let Some(q) = body.quantity {
+            match domain::quantity(q) {
+                Ok(q) => sets.set("quantity", "", q),
+                Err(m) => errors.add("quantity", m),
+            }
+        }
+        patch_into(
+            &mut sets,
+            &mut errors,
+            "width_cm",
+            "",
+            body.width_cm,
+            domain::measure,
+        );
+        patch_into(
+            &mut sets,
+            &mut errors,
+            "height_cm",
+            "",
+            body.height_cm,
+            domain::measure,
+        );
+        patch_into(
+            &mut sets,
+            &mut errors,
+            "depth_cm",
+            "",
+            body.depth_cm,
+            domain::measure,
+        );
+        patch_into(
+            &mut sets,
+            &mut errors,
+            "weight_kg",
+            "",
+            body.weight_kg,
+            domain::measure,
+        );
+        patch_into(
+            &mut sets,
+            &mut errors,
+            "purchase_price",
+            "::text::numeric",
+            body.purchase_price,
+            |m| domain::money(&m),
+        );
+        patch_into(
+            &mut sets,
+            &mut errors,
+            "current_value",
+            "::text::numeric",
+            body.current_value,
+            |m| domain::money(&m),
+        );
+        patch_into(
+            &mut sets,
+            &mut errors,
+            "purchase_date",
+            "",
+            body.purchase_date,
+            Ok,
+        );
+        patch_into(
+            &mut sets,
+            &mut errors,
+            "warranty_until",
+            "",
+            body.warranty_until,
+            Ok,
+        );
+        patch_into(&mut sets, &mut errors, "supplier", "", body.supplier, |s| {
+            domain::text(&s, 300)
+        });
+        if let Some(tags) = &body.tags {
+            match domain::tags(tags) {
+                Ok(t) => sets.set("tags", "", t),
+                Err(m) => errors.add("tags", m),
+            }
+        }
+        match body.attributes {
+            None => {}
+            Some(v @ Value::Object(_)) => sets.set("attributes", "", v),
+            Some(_) => errors.add("attributes", "must be a JSON object"),
+        }
+        if let Some(c) = body.category_id {
+            sets.set("category_id", "", c);
+        }
+        errors.finish()?;
+        Ok(ItemChanges {
+            sets,
+            category_id: body.category_id,
+            performance_ids: body.performance_ids,
+        })
+    }
+}
+
+/// Writes `changes` to the locked item `id` read at `version` (a 412 if it moved on since);
+/// the version goes up once, also when only the performances change.
+async fn apply_changes(
+    client: &impl GenericClient,
+    theater_id: Uuid,
+    id: Uuid,
+    version: i32,
+    changes: &ItemChanges,
+) -> ApiResult<()> {
+    let sets = &changes.sets;
+    if !sets.clauses.is_empty() {
+        let sql = format!(
+            "UPDATE inventory_items SET {}, version = version + 1, updated_at = now()
+             WHERE theater_id = $1 AND id = $2 AND version = $3",
+            sets.clauses.join(", ")
+        );
+        let mut params: Vec<&(dyn ToSql + Sync)> = vec![&theater_id, &id, &version];
+        for p in &sets.params {
+            params.push(p.as_ref() as &(dyn ToSql + Sync));
+        }
+        if client.execute(&sql, &params).await? == 0 {
+            return Err(ApiError::PreconditionFailed);
+        }
+    }
+    if let Some(performances) = &changes.performance_ids {
+        replace_performances(client, theater_id, id, performances).await?;
+        if sets.clauses.is_empty() {
+            client
+                .execute(
+                    "UPDATE inventory_items SET version = version + 1, updated_at = now() WHERE id = $1",
+                    &[&id],
+                )
+                .await?;
+        }
+    }
+    Ok(())
+}
+
 /// Update item
 #[utoipa::path(patch, path = "/api/v1/inventory/items/{id}", tag = "inventory", security(("bearer" = ["inventory:edit"])),
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)), request_body = UpdateItemRequest,
@@ -487,128 +666,7 @@ pub async fn update_item(
     Json(body): Json<UpdateItemRequest>,
 ) -> ApiResult<Response> {
     user.require(Permission::InventoryEdit)?;
-    let mut errors = FieldErrors::new();
-    if !body.status.is_missing() {
-        errors.add(
-            "status",
-            "the status changes only through a movement (POST /items/{id}/movements)",
-        );
-    }
-    if !body.location_id.is_missing() {
-        errors.add(
-            "location_id",
-            "the location changes only through a transfer movement",
-        );
-    }
-    let mut sets = SetList::default();
-    if let Some(name) = &body.name {
-        match domain::text(name, 300) {
-            Ok(n) => sets.set("name", "", n),
-            Err(m) => errors.add("name", m),
-        }
-    }
-    patch_into(
-        &mut sets,
-        &mut errors,
-        "description",
-        "",
-        body.description,
-        |d| domain::text(&d, 10_000),
-    );
-    if let Some(c) = &body.condition {
-        match Condition::parse(c) {
-            Ok(c) => sets.set("condition", "", c.as_str().to_string()),
-            Err(m) => errors.add("condition", m),
-        }
-    }
-    if let Some(q) = body.quantity {
-        match domain::quantity(q) {
-            Ok(q) => sets.set("quantity", "", q),
-            Err(m) => errors.add("quantity", m),
-        }
-    }
-    patch_into(
-        &mut sets,
-        &mut errors,
-        "width_cm",
-        "",
-        body.width_cm,
-        domain::measure,
-    );
-    patch_into(
-        &mut sets,
-        &mut errors,
-        "height_cm",
-        "",
-        body.height_cm,
-        domain::measure,
-    );
-    patch_into(
-        &mut sets,
-        &mut errors,
-        "depth_cm",
-        "",
-        body.depth_cm,
-        domain::measure,
-    );
-    patch_into(
-        &mut sets,
-        &mut errors,
-        "weight_kg",
-        "",
-        body.weight_kg,
-        domain::measure,
-    );
-    patch_into(
-        &mut sets,
-        &mut errors,
-        "purchase_price",
-        "::text::numeric",
-        body.purchase_price,
-        |m| domain::money(&m),
-    );
-    patch_into(
-        &mut sets,
-        &mut errors,
-        "current_value",
-        "::text::numeric",
-        body.current_value,
-        |m| domain::money(&m),
-    );
-    patch_into(
-        &mut sets,
-        &mut errors,
-        "purchase_date",
-        "",
-        body.purchase_date,
-        Ok,
-    );
-    patch_into(
-        &mut sets,
-        &mut errors,
-        "warranty_until",
-        "",
-        body.warranty_until,
-        Ok,
-    );
-    patch_into(&mut sets, &mut errors, "supplier", "", body.supplier, |s| {
-        domain::text(&s, 300)
-    });
-    if let Some(tags) = &body.tags {
-        match domain::tags(tags) {
-            Ok(t) => sets.set("tags", "", t),
-            Err(m) => errors.add("tags", m),
-        }
-    }
-    match body.attributes {
-        None => {}
-        Some(v @ Value::Object(_)) => sets.set("attributes", "", v),
-        Some(_) => errors.add("attributes", "must be a JSON object"),
-    }
-    if let Some(c) = body.category_id {
-        sets.set("category_id", "", c);
-    }
-    errors.finish()?;
+    let changes = body.parse()?;
 
     let mut client = state.ctx.db.get().await?;
     let tx = client.transaction().await?;
@@ -620,35 +678,11 @@ pub async fn update_item(
     if expected.is_some_and(|v| v != before.version) {
         return Err(ApiError::PreconditionFailed);
     }
-    if let Some(c) = body.category_id {
+    if let Some(c) = changes.category_id {
         check_references(&tx, user.theater_id, Some(c), None).await?;
         scope.check_category(&tx, user.theater_id, c).await?;
     }
-    if !sets.clauses.is_empty() {
-        let sql = format!(
-            "UPDATE inventory_items SET {}, version = version + 1, updated_at = now()
-             WHERE theater_id = $1 AND id = $2 AND version = $3",
-            sets.clauses.join(", ")
-        );
-        let mut params: Vec<&(dyn ToSql + Sync)> = vec![&user.theater_id, &id, &before.version];
-        for p in &sets.params {
-            params.push(p.as_ref() as &(dyn ToSql + Sync));
-        }
-        let updated = tx.execute(&sql, &params).await?;
-        if updated == 0 {
-            return Err(ApiError::PreconditionFailed);
-        }
-    }
-    if let Some(performances) = &body.performance_ids {
-        replace_performances(&tx, user.theater_id, id, performances).await?;
-        if sets.clauses.is_empty() {
-            tx.execute(
-                "UPDATE inventory_items SET version = version + 1, updated_at = now() WHERE id = $1",
-                &[&id],
-            )
-            .await?;
-        }
-    }
+    apply_changes(&tx, user.theater_id, id, before.version, &changes).await?;
     let after = load(&tx, user.theater_id, id)
         .await?
         .ok_or(ApiError::NotFound)?;
