@@ -166,19 +166,7 @@ impl Storage {
         path: &std::path::Path,
         content_type: &str,
     ) -> anyhow::Result<()> {
-        let body = ByteStream::from_path(path)
-            .await
-            .with_context(|| format!("reading {}", path.display()))?;
-        self.client
-            .put_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .content_type(content_type)
-            .body(body)
-            .send()
-            .await
-            .with_context(|| format!("putting object {key}"))?;
-        Ok(())
+        self.put_file_tagged(key, path, content_type, None).await
     }
 
     /// Like [`Storage::put_file`], and tags the object with [`TEMPORARY_TAG`]: the bucket's
@@ -189,6 +177,18 @@ impl Storage {
         path: &std::path::Path,
         content_type: &str,
     ) -> anyhow::Result<()> {
+        let tag = format!("{}={}", TEMPORARY_TAG.0, TEMPORARY_TAG.1);
+        self.put_file_tagged(key, path, content_type, Some(tag))
+            .await
+    }
+
+    async fn put_file_tagged(
+        &self,
+        key: &str,
+        path: &std::path::Path,
+        content_type: &str,
+        tagging: Option<String>,
+    ) -> anyhow::Result<()> {
         let body = ByteStream::from_path(path)
             .await
             .with_context(|| format!("reading {}", path.display()))?;
@@ -197,7 +197,7 @@ impl Storage {
             .bucket(&self.bucket)
             .key(key)
             .content_type(content_type)
-            .tagging(format!("{}={}", TEMPORARY_TAG.0, TEMPORARY_TAG.1))
+            .set_tagging(tagging)
             .body(body)
             .send()
             .await
