@@ -48,7 +48,7 @@ def declared(source):
     segments = area_segments(source)
     return {
         name: {segments[a] for a in re.findall(r"Area::(\w+)", areas)}
-        for name, areas in re.findall(r'\("(\w+)", &\[([^\]]*)\]\)', table)
+        for name, areas in re.findall(r'\(\s*"(\w+)",\s*&\[([^\]]*)\],?\s*\)', table)
     }
 
 

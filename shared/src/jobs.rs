@@ -141,4 +141,17 @@ mod tests {
         );
         assert!(!queue_name("test:ab12:", "x").contains(':'));
     }
+
+    #[test]
+    fn a_queue_polls_at_our_interval_not_the_upstream_thirty_seconds() {
+        // apalis-redis moves pushed jobs to the active list on this tick: it bounds how long an
+        // idle worker takes to start a job (the latency itself is measured in bench/).
+        let config = queue_config("t:", VersionDocument::QUEUE, Duration::from_millis(200));
+        assert_eq!(config.heartbeat_interval, Duration::from_millis(200));
+        assert_ne!(
+            Config::default().heartbeat_interval,
+            Duration::from_millis(200)
+        );
+        assert!(!config.persist_results);
+    }
 }

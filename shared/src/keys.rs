@@ -53,7 +53,10 @@ pub const AREAS: &[(&str, &[Area])] = &[
     ("performances", &[Area::Performances]),
     ("schedule", &[]),
     ("reports", &[Area::Reports]),
-    ("worker", &[Area::Documents, Area::Performances]),
+    (
+        "worker",
+        &[Area::Documents, Area::Inventory, Area::Performances],
+    ),
 ];
 
 fn area(theater_id: Uuid, area: Area) -> String {
@@ -92,6 +95,14 @@ pub fn report_output(theater_id: Uuid, output_id: Uuid, ext: &str) -> String {
         area(theater_id, Area::Reports)
     )
 }
+
+/// The folder of a theatre's inventory exports (the sweeper lists it).
+pub fn inventory_exports(theater_id: Uuid) -> String {
+    format!("{}/exports/", area(theater_id, Area::Inventory))
+}
+
+/// How long a stored export's download link works; the sweeper deletes the file after that.
+pub const INVENTORY_EXPORT_TTL: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 /// Where an item photo is uploaded (the presigned PUT).
 pub fn item_photo_upload(theater_id: Uuid, item_id: Uuid, photo_id: Uuid, ext: &str) -> String {

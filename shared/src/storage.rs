@@ -13,6 +13,10 @@ use serde::Serialize;
 
 use crate::config::{ConfigError, optional, required};
 
+/// The object tag (key, value) of files kept only for a download link's life (CSV exports); the
+/// bucket's lifecycle rule in infra/template.yaml expires objects carrying it.
+pub const TEMPORARY_TAG: (&str, &str) = ("tms-lifetime", "download");
+
 /// Where the bucket lives and how to reach it.
 #[derive(Clone, Debug)]
 pub struct StorageConfig {
@@ -162,6 +166,29 @@ impl Storage {
         path: &std::path::Path,
         content_type: &str,
     ) -> anyhow::Result<()> {
+        self.put_file_tagged(key, path, content_type, None).await
+    }
+
+    /// Like [`Storage::put_file`], and tags the object with [`TEMPORARY_TAG`]: the bucket's
+    /// lifecycle rule deletes such objects after a day even if no sweeper runs.
+    pub async fn put_temporary_file(
+        &self,
+        key: &str,
+        path: &std::path::Path,
+        content_type: &str,
+    ) -> anyhow::Result<()> {
+        let tag = format!("{}={}", TEMPORARY_TAG.0, TEMPORARY_TAG.1);
+        self.put_file_tagged(key, path, content_type, Some(tag))
+            .await
+    }
+
+    async fn put_file_tagged(
+        &self,
+        key: &str,
+        path: &std::path::Path,
+        content_type: &str,
+        tagging: Option<String>,
+    ) -> anyhow::Result<()> {
         let body = ByteStream::from_path(path)
             .await
             .with_context(|| format!("reading {}", path.display()))?;
@@ -170,11 +197,42 @@ impl Storage {
             .bucket(&self.bucket)
             .key(key)
             .content_type(content_type)
+            .set_tagging(tagging)
             .body(body)
             .send()
             .await
             .with_context(|| format!("putting object {key}"))?;
         Ok(())
+    }
+
+    /// The keys under `prefix` last modified before `cutoff` (every page of the listing).
+    pub async fn keys_modified_before(
+        &self,
+        prefix: &str,
+        cutoff: std::time::SystemTime,
+    ) -> anyhow::Result<Vec<String>> {
+        let mut keys = Vec::new();
+        let mut pages = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(prefix)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.with_context(|| format!("listing {prefix}"))?;
+            for object in page.contents() {
+                let modified = object
+                    .last_modified()
+                    .and_then(|t| std::time::SystemTime::try_from(*t).ok());
+                if let (Some(key), Some(modified)) = (object.key(), modified)
+                    && modified <= cutoff
+                {
+                    keys.push(key.to_string());
+                }
+            }
+        }
+        Ok(keys)
     }
 
     /// Opens `key` for streaming; `None` when it does not exist.

@@ -3,6 +3,18 @@
 
 use crate::text::{is_bidi_control, is_forbidden_control};
 
+crate::vocabulary! {
+    /// Where an uploaded file is: waiting for its bytes (`pending`), being checked by the worker
+    /// (`processing`), usable (`ready`) or refused (`failed`). Document versions and posters
+    /// go through all four; item photos are checked inline (`pending` then `ready`).
+    UploadStatus {
+        Pending => "pending",
+        Processing => "processing",
+        Ready => "ready",
+        Failed => "failed",
+    }
+}
+
 /// File extensions accepted for documents (DOMAIN.md), lower case.
 pub const DOCUMENT_EXTENSIONS: &[&str] = &[
     "pdf", "doc", "docx", "odt", "txt", "rtf", "xls", "xlsx", "csv", "ods", "png", "jpg", "jpeg",

@@ -3,6 +3,7 @@
 //! own Redis key prefix and its own embedded S3 store.
 
 pub mod faults;
+mod inventory;
 pub mod lambda_events;
 pub mod lambda_runtime;
 pub mod template;

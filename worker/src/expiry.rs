@@ -1,6 +1,6 @@
-//! Housekeeping of what a crash or a client leaves behind: spool files of a killed worker, and
+//! Housekeeping of what a crash or a client leaves behind: spool files of a killed worker,
 //! uploads (document versions, item photos, posters and production photos) whose client never
-//! confirmed them.
+//! confirmed them, and stored CSV exports whose download link has expired.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -97,4 +97,30 @@ pub async fn expire_pending(deps: &Deps, grace: Duration) -> anyhow::Result<Expi
         photos: photos.len(),
         images: images.len(),
     })
+}
+
+/// Deletes the stored inventory exports of every theatre written more than `max_age` ago (pass
+/// [`shared::keys::INVENTORY_EXPORT_TTL`]: the file outlives its download link by nothing).
+/// In the cloud the bucket's lifecycle rule is the backstop (objects tagged
+/// [`shared::storage::TEMPORARY_TAG`] expire after a day). Returns how many were deleted.
+pub async fn expire_exports(deps: &Deps, max_age: Duration) -> anyhow::Result<usize> {
+    let theaters: Vec<uuid::Uuid> = deps
+        .db
+        .get()
+        .await?
+        .query("SELECT id FROM theaters ORDER BY id", &[])
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let cutoff = std::time::SystemTime::now() - max_age;
+    let mut deleted = 0;
+    for theater_id in theaters {
+        let prefix = shared::keys::inventory_exports(theater_id);
+        for key in deps.storage.keys_modified_before(&prefix, cutoff).await? {
+            deps.storage.delete(&key).await?;
+            deleted += 1;
+        }
+    }
+    Ok(deleted)
 }

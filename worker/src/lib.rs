@@ -462,6 +462,11 @@ async fn sweep_forever(deps: Deps) {
             Ok(_) => {}
             Err(e) => tracing::error!(error = ?e, "expiring unconfirmed uploads failed"),
         }
+        match expiry::expire_exports(&deps, shared::keys::INVENTORY_EXPORT_TTL).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(count = n, "deleted expired inventory exports"),
+            Err(e) => tracing::error!(error = ?e, "deleting expired inventory exports failed"),
+        }
         tokio::time::sleep(deps.config.sweep_interval).await;
     }
 }

@@ -348,3 +348,42 @@ async fn unconfirmed_uploads_expire_with_their_objects_and_stale_spools_are_remo
     assert!(!stale.exists());
     assert!(ours.exists());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stored_exports_are_deleted_once_their_download_link_has_expired() {
+    let app = spawn_app().await;
+    let admin = app.new_theater().await;
+    let export = shared::keys::inventory_export(admin.theater_id, uuid::Uuid::now_v7());
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    file.write_all(b"inventory_number,name\n").unwrap();
+    app.storage
+        .put_temporary_file(&export, file.path(), "text/csv")
+        .await
+        .unwrap();
+    // Another file of the theatre (not an export) is never the sweeper's.
+    let other = shared::keys::document_original(
+        admin.theater_id,
+        uuid::Uuid::now_v7(),
+        uuid::Uuid::now_v7(),
+    );
+    app.storage
+        .put(&other, b"keep".to_vec(), "text/plain")
+        .await
+        .unwrap();
+
+    let config =
+        worker::WorkerConfig::new(&app.database_url, &testkit::redis_url(), &app.redis_prefix);
+    let deps = worker::Deps::new(config, app.storage.clone()).unwrap();
+    let young = worker::expiry::expire_exports(&deps, shared::keys::INVENTORY_EXPORT_TTL)
+        .await
+        .unwrap();
+    assert_eq!(young, 0, "its link still works");
+    assert!(app.storage.head(&export).await.unwrap().is_some());
+
+    let expired = worker::expiry::expire_exports(&deps, Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!(expired, 1);
+    assert!(app.storage.head(&export).await.unwrap().is_none());
+    assert!(app.storage.head(&other).await.unwrap().is_some());
+}

@@ -2,6 +2,10 @@
 
 use std::fmt;
 
+use shared::auth::AuthUser;
+use shared::permissions::PermissionSet;
+use shared::{ApiError, ApiResult};
+
 /// A lower-cased, syntactically valid email address.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Email(String);
@@ -85,6 +89,20 @@ pub fn patch_text(
             None => Patch::Null,
         }),
         other => Ok(other),
+    }
+}
+
+/// A 403 unless the caller holds every permission in `target`.
+pub fn require_cover(caller: &AuthUser, target: &PermissionSet) -> ApiResult<()> {
+    if caller.permissions.covers(target) {
+        Ok(())
+    } else {
+        let missing = target
+            .iter()
+            .find(|p| !caller.permissions.grants(*p))
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_default();
+        Err(ApiError::Forbidden(missing))
     }
 }
 

@@ -13,9 +13,11 @@ use utoipa_axum::routes;
 
 pub mod audit_log;
 pub mod config;
+pub mod demo;
 pub mod departments;
 pub mod domain;
 pub mod password;
+pub mod repo;
 pub mod roles;
 pub mod sessions;
 pub mod theater;

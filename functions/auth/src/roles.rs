@@ -20,9 +20,9 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::AuthState;
+use crate::domain::require_cover;
 use crate::domain::{code, optional_text, patch_text, text};
-use crate::sessions::end_sessions_after_commit;
-use crate::users::{lock_theater, other_active_admins, require_cover};
+use crate::repo::{end_sessions_after_commit, lock_theater, other_active_admins};
 
 /// A role as the API shows it.
 #[derive(Serialize, Clone, ToSchema)]

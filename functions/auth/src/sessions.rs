@@ -19,9 +19,9 @@ use uuid::Uuid;
 use crate::AuthState;
 use crate::domain::{Email, Password, text};
 use crate::password;
+use crate::repo::{UserView, effective_permissions, load_user};
 use crate::theater::{TheaterView, load_theater};
 use crate::tokens::{Subject, new_refresh_token, refresh_token_hash};
-use crate::users::{UserView, load_user};
 
 /// `POST /auth/register`: a new theatre and its first admin.
 #[derive(Deserialize, ToSchema, Default)]
@@ -301,52 +301,6 @@ pub async fn insert_theater_with_admin(
         .await?;
     }
     Ok((theater_id, user_id))
-}
-
-/// The first-start demo: a theatre and its admin, unless any theatre exists. Returns whether
-/// it was created.
-pub async fn create_demo_theater(
-    state: &AuthState,
-    theater_name: &str,
-    email: &str,
-    password: &str,
-) -> anyhow::Result<bool> {
-    create_demo_theater_with(state, theater_name, email, password, async |_, _, _| Ok(())).await
-}
-
-/// Like [`create_demo_theater`], and `seed(tx, theater_id, admin_id)` fills the new theatre in
-/// the same transaction: a failed seed leaves no half-made demo, and the next start tries again.
-pub async fn create_demo_theater_with(
-    state: &AuthState,
-    theater_name: &str,
-    email: &str,
-    password: &str,
-    seed: impl AsyncFnOnce(&deadpool_postgres::Transaction<'_>, Uuid, Uuid) -> anyhow::Result<()>,
-) -> anyhow::Result<bool> {
-    let email = Email::parse(email).map_err(|e| anyhow::anyhow!("demo email {e}"))?;
-    let password = Password::parse(password).map_err(|e| anyhow::anyhow!("demo password {e}"))?;
-    let hash = password::hash(password)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut client = state.ctx.db.get().await?;
-    let tx = client.transaction().await?;
-    // Two gateways starting together: only one seeds.
-    tx.execute("LOCK TABLE theaters IN SHARE ROW EXCLUSIVE MODE", &[])
-        .await?;
-    let existing: i64 = tx
-        .query_one("SELECT count(*) FROM theaters", &[])
-        .await?
-        .get(0);
-    if existing > 0 {
-        return Ok(false);
-    }
-    let (theater_id, admin_id) =
-        insert_theater_with_admin(&tx, theater_name, &email, &hash, "Демо", "Администратор")
-            .await
-            .map_err(|e| anyhow::anyhow!("creating the demo theatre: {e}"))?;
-    seed(&tx, theater_id, admin_id).await?;
-    tx.commit().await?;
-    Ok(true)
 }
 
 /// Sign in
@@ -686,7 +640,7 @@ pub async fn change_password(
             .after(serde_json::json!({ "password": "changed" })),
     )
     .await?;
-    let permissions = crate::users::effective_permissions(&tx, user.user_id).await?;
+    let permissions = effective_permissions(&tx, user.user_id).await?;
     tx.commit().await?;
     shared::auth::publish_session_state(&state.ctx, user.user_id).await?;
     let access_token = state.signer.access_token(&Subject {
@@ -701,14 +655,4 @@ pub async fn change_password(
         token_type: "Bearer",
         expires_in: state.signer.access_ttl.as_secs(),
     }))
-}
-
-/// Ends every session of `user_id` after its session version was bumped in the database.
-/// (`_version` is what the caller committed; the published state is re-read from the database.)
-pub async fn end_sessions_after_commit(state: &AuthState, user_id: Uuid, _version: i32) {
-    if let Err(e) = shared::auth::publish_session_state(&state.ctx, user_id).await {
-        // The refresh tokens are revoked in the database already; access tokens then lapse
-        // within one lifetime.
-        tracing::error!(error = ?e, %user_id, "could not publish the session version");
-    }
 }

@@ -135,13 +135,13 @@ pub async fn create_category(
     audit::record(
         &tx,
         AuditEntry {
-            theater_id: user.theater_id,
-            actor_id: Some(user.user_id),
-            action: "document_category.create",
-            entity_type: "document_category",
-            entity_id: Some(view.id),
-            before: None,
             after: serde_json::to_value(&view).ok(),
+            ..AuditEntry::by(
+                &user,
+                "document_category.create",
+                "document_category",
+                view.id,
+            )
         },
     )
     .await?;

@@ -3,8 +3,7 @@
 
 use axum::Json as JsonResponse;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
 use serde::{Deserialize, Serialize};
@@ -360,23 +359,13 @@ pub async fn create_document(
     audit::record(
         &tx,
         AuditEntry {
-            theater_id: user.theater_id,
-            actor_id: Some(user.user_id),
-            action: "document.create",
-            entity_type: "document",
-            entity_id: Some(id),
-            before: None,
             after: as_json(&view),
+            ..AuditEntry::by(&user, "document.create", "document", id)
         },
     )
     .await?;
     tx.commit().await?;
-    Ok((
-        StatusCode::CREATED,
-        shared::http::etag(view.version),
-        JsonResponse(view),
-    )
-        .into_response())
+    Ok(shared::http::created(view.version, view))
 }
 
 /// Get document
@@ -394,7 +383,7 @@ pub async fn get_document(
     let view = load_document(&client, &Viewer::from(&user), id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    Ok((shared::http::etag(view.version), JsonResponse(view)).into_response())
+    Ok(shared::http::with_etag(view.version, view))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -456,13 +445,9 @@ async fn change_document(
     audit::record(
         &tx,
         AuditEntry {
-            theater_id: user.theater_id,
-            actor_id: Some(user.user_id),
-            action,
-            entity_type: "document",
-            entity_id: Some(id),
             before: as_json(&before),
             after: after.as_ref().and_then(as_json),
+            ..AuditEntry::by(user, action, "document", id)
         },
     )
     .await?;
@@ -566,7 +551,7 @@ pub async fn update_document(
     )
     .await?
     .ok_or(ApiError::NotFound)?;
-    Ok((shared::http::etag(after.version), JsonResponse(after)).into_response())
+    Ok(shared::http::with_etag(after.version, after))
 }
 
 async fn set_status(
@@ -588,7 +573,7 @@ async fn set_status(
     })
     .await?
     .ok_or(ApiError::NotFound)?;
-    Ok((shared::http::etag(after.version), JsonResponse(after)).into_response())
+    Ok(shared::http::with_etag(after.version, after))
 }
 
 /// Archive document

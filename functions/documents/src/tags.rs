@@ -133,13 +133,8 @@ pub async fn create_tag(
     audit::record(
         &tx,
         AuditEntry {
-            theater_id: user.theater_id,
-            actor_id: Some(user.user_id),
-            action: "document_tag.create",
-            entity_type: "document_tag",
-            entity_id: Some(view.id),
-            before: None,
             after: serde_json::to_value(&view).ok(),
+            ..AuditEntry::by(&user, "document_tag.create", "document_tag", view.id)
         },
     )
     .await?;

@@ -18,6 +18,7 @@ use shared::jobs::VersionDocument;
 use shared::pagination::{Page, PageQuery};
 use shared::permissions::Permission;
 use shared::storage::PresignedRequest;
+use shared::uploads::UploadStatus;
 use shared::{ApiError, ApiResult};
 use tracing::instrument;
 use utoipa::ToSchema;
@@ -45,7 +46,7 @@ pub struct VersionView {
     /// Assigned when the version becomes ready: 1, 2, 3, … without gaps.
     pub number: Option<i32>,
     /// `pending` (waiting for the upload) → `processing` → `ready` | `failed`.
-    pub status: String,
+    pub status: UploadStatus,
     /// Why it failed, in words.
     pub error: Option<String>,
     pub original_filename: String,
@@ -97,7 +98,7 @@ fn from_row(row: &tokio_postgres::Row) -> VersionRow {
             id: row.get("id"),
             document_id: row.get("document_id"),
             number: row.get("number"),
-            status: row.get("status"),
+            status: UploadStatus::parse(row.get("status")).unwrap_or(UploadStatus::Failed),
             error: row.get("error"),
             original_filename: row.get("original_filename"),
             declared_size: row.get("declared_size"),
@@ -149,15 +150,7 @@ async fn audit_version(
 ) -> ApiResult<()> {
     audit::record(
         client,
-        AuditEntry {
-            theater_id: user.theater_id,
-            actor_id: Some(user.user_id),
-            action,
-            entity_type: "document_version",
-            entity_id: Some(view.id),
-            before: None,
-            after: serde_json::to_value(view).ok(),
-        },
+        AuditEntry::by(user, action, "document_version", view.id).after(view),
     )
     .await
 }
@@ -345,10 +338,10 @@ pub async fn complete_upload(
     let mut client = state.ctx.db.get().await?;
     let row = load_version(&client, &viewer, document_id, version_id).await?;
     require_version_permission(&client, &user, document_id, Some(version_id)).await?;
-    match row.view.status.as_str() {
-        "pending" => {}
+    match row.view.status {
+        UploadStatus::Pending => {}
         // Completing twice is harmless: the job is idempotent.
-        "processing" => {
+        UploadStatus::Processing => {
             enqueue(&state, user.theater_id, version_id).await;
             return Ok((StatusCode::ACCEPTED, JsonResponse(row.view)).into_response());
         }
@@ -596,7 +589,7 @@ async fn require_unchanged(state: &DocumentsState, row: &VersionRow) -> ApiResul
 }
 
 fn require_ready(row: &VersionRow) -> ApiResult<()> {
-    if row.view.status != "ready" {
+    if row.view.status != UploadStatus::Ready {
         return Err(ApiError::conflict_with(
             format!("the version is {}, not ready", row.view.status),
             serde_json::json!({ "current_status": row.view.status }),

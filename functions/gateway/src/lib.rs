@@ -317,7 +317,7 @@ async fn create_demo(
         .map(|(user, _, hash)| (*user, hash.clone()))
         .collect();
     let mut summary = None;
-    let created = auth::sessions::create_demo_theater_with(
+    let created = auth::demo::create_demo_theater_with(
         auth_state,
         "Демо-театр",
         &email,

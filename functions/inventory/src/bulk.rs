@@ -234,15 +234,9 @@ async fn apply(
                 .ok_or(ApiError::NotFound)?;
             audit::record(
                 client,
-                AuditEntry {
-                    theater_id: user.theater_id,
-                    actor_id: Some(user.user_id),
-                    action: "inventory_item.update",
-                    entity_type: "inventory_item",
-                    entity_id: Some(id),
-                    before: Some(items::as_json(&before)),
-                    after: Some(items::as_json(&after)),
-                },
+                AuditEntry::by(user, "inventory_item.update", "inventory_item", id)
+                    .before(items::as_json(&before))
+                    .after(items::as_json(&after)),
             )
             .await
         }

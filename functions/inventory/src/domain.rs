@@ -3,6 +3,8 @@
 
 use shared::vocabulary;
 
+pub mod movement;
+
 vocabulary! {
     /// Where an item is in its life.
     ItemStatus {

@@ -106,8 +106,9 @@ fn raw_row_of(item: &ItemView) -> Vec<String> {
 const EXPORT_BATCH: i32 = 500;
 /// CSV chunks buffered between the database and the client (memory stays constant).
 const EXPORT_CHUNKS_IN_FLIGHT: usize = 4;
-/// How long the presigned URL of an export written to storage works.
-const EXPORT_URL_TTL: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+/// How long the presigned URL of an export written to storage works (the worker deletes the
+/// file after that).
+const EXPORT_URL_TTL: std::time::Duration = shared::keys::INVENTORY_EXPORT_TTL;
 
 /// Items as CSV lines, formulas neutralised.
 fn csv_lines<'a>(items: impl IntoIterator<Item = &'a ItemView>) -> anyhow::Result<Vec<u8>> {
@@ -209,7 +210,10 @@ async fn stored_export(
     }
     out.flush().await.map_err(anyhow::Error::from)?;
     let key = shared::keys::inventory_export(user.theater_id, Uuid::now_v7());
-    state.storage.put_file(&key, file.path(), CSV_TYPE).await?;
+    state
+        .storage
+        .put_temporary_file(&key, file.path(), CSV_TYPE)
+        .await?;
     let url = state
         .storage
         .presign_get_as(&key, "inventory.csv", Some(CSV_TYPE), EXPORT_URL_TTL)

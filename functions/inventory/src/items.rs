@@ -1,17 +1,14 @@
 //! Items: create (with a generated number and its receipt movement), read, update (never status
 //! or location: only movements change those), soft delete (the number stays taken).
 
-use axum::Json as JsonResponse;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, NaiveDate, Utc};
+use axum::response::Response;
+use chrono::NaiveDate;
 use deadpool_postgres::GenericClient;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
 use shared::audit::{self, AuditEntry};
 use shared::auth::AuthUser;
-use shared::db::Cached;
 use shared::error::FieldErrors;
 use shared::extract::{IfMatch, Json, Path};
 use shared::patch::Patch;
@@ -24,161 +21,11 @@ use uuid::Uuid;
 
 use crate::InventoryState;
 use crate::domain::{self, Condition, InventoryNumber, ItemStatus, MovementKind};
+use crate::repo::movements::{self as ledger, MovementRow};
+use crate::repo::trees::{self, Tree};
 use crate::scope::Scope;
-use crate::trees::{self, Tree};
 
-/// An item as the API shows it.
-#[derive(Serialize, Deserialize, Clone, Debug, ToSchema)]
-pub struct ItemView {
-    pub id: Uuid,
-    pub inventory_number: String,
-    pub name: String,
-    pub description: Option<String>,
-    pub category_id: Uuid,
-    pub category_code: String,
-    pub location_id: Option<Uuid>,
-    pub location_code: Option<String>,
-    pub status: ItemStatus,
-    /// Whether the item can be reserved or issued now (a property of its status).
-    pub available: bool,
-    pub condition: Condition,
-    pub quantity: i32,
-    pub width_cm: Option<f64>,
-    pub height_cm: Option<f64>,
-    pub depth_cm: Option<f64>,
-    pub weight_kg: Option<f64>,
-    /// Per unit, roubles, as a decimal string.
-    pub purchase_price: Option<String>,
-    /// Per unit, roubles, as a decimal string.
-    pub current_value: Option<String>,
-    pub purchase_date: Option<NaiveDate>,
-    pub warranty_until: Option<NaiveDate>,
-    pub supplier: Option<String>,
-    pub tags: Vec<String>,
-    #[schema(value_type = Object)]
-    pub attributes: Value,
-    pub performance_ids: Vec<Uuid>,
-    pub holder_user_id: Option<Uuid>,
-    pub holder_performance_id: Option<Uuid>,
-    pub holder_event_id: Option<Uuid>,
-    pub due_at: Option<DateTime<Utc>>,
-    /// Issued and past its due date.
-    pub overdue: bool,
-    pub split_from_id: Option<Uuid>,
-    pub primary_photo_id: Option<Uuid>,
-    pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-/// The columns of [`ItemView`], from `inventory_items i`.
-pub const ITEM_COLUMNS: &str = "
-    i.id, i.inventory_number, i.name, i.description, i.category_id,
-    (SELECT c.code FROM inventory_categories c WHERE c.id = i.category_id) AS category_code,
-    i.location_id,
-    (SELECT l.code FROM inventory_locations l WHERE l.id = i.location_id) AS location_code,
-    i.status, i.condition, i.quantity, i.width_cm, i.height_cm, i.depth_cm, i.weight_kg,
-    i.purchase_price::text AS purchase_price, i.current_value::text AS current_value,
-    i.purchase_date, i.warranty_until, i.supplier, i.tags, i.attributes,
-    ARRAY(SELECT p.performance_id FROM inventory_item_performances p
-          WHERE p.item_id = i.id ORDER BY p.performance_id) AS performance_ids,
-    i.holder_user_id, i.holder_performance_id, i.holder_event_id, i.due_at,
-    coalesce(i.status = 'in_use' AND i.due_at < now(), false) AS overdue, i.split_from_id,
-    (SELECT ph.id FROM inventory_item_photos ph WHERE ph.item_id = i.id AND ph.is_primary) AS primary_photo_id,
-    i.version, i.created_at, i.updated_at";
-
-/// Builds the view from a row selected with [`ITEM_COLUMNS`].
-pub fn from_row(row: &tokio_postgres::Row) -> ItemView {
-    let status = ItemStatus::parse(row.get("status")).unwrap_or(ItemStatus::InStock);
-    ItemView {
-        id: row.get("id"),
-        inventory_number: row.get("inventory_number"),
-        name: row.get("name"),
-        description: row.get("description"),
-        category_id: row.get("category_id"),
-        category_code: row.get("category_code"),
-        location_id: row.get("location_id"),
-        location_code: row.get("location_code"),
-        status,
-        available: status.is_available(),
-        condition: Condition::parse(row.get("condition")).unwrap_or(Condition::Good),
-        quantity: row.get("quantity"),
-        width_cm: row.get("width_cm"),
-        height_cm: row.get("height_cm"),
-        depth_cm: row.get("depth_cm"),
-        weight_kg: row.get("weight_kg"),
-        purchase_price: row.get("purchase_price"),
-        current_value: row.get("current_value"),
-        purchase_date: row.get("purchase_date"),
-        warranty_until: row.get("warranty_until"),
-        supplier: row.get("supplier"),
-        tags: row.get("tags"),
-        attributes: row.get("attributes"),
-        performance_ids: row.get("performance_ids"),
-        holder_user_id: row.get("holder_user_id"),
-        holder_performance_id: row.get("holder_performance_id"),
-        holder_event_id: row.get("holder_event_id"),
-        due_at: row.get("due_at"),
-        overdue: row.get("overdue"),
-        split_from_id: row.get("split_from_id"),
-        primary_photo_id: row.get("primary_photo_id"),
-        version: row.get("version"),
-        created_at: row.get("created_at"),
-        updated_at: row.get("updated_at"),
-    }
-}
-
-/// A live item of the theatre.
-pub async fn load(
-    client: &impl GenericClient,
-    theater_id: Uuid,
-    id: Uuid,
-) -> ApiResult<Option<ItemView>> {
-    let sql = format!(
-        "SELECT {ITEM_COLUMNS} FROM inventory_items i
-         WHERE i.theater_id = $1 AND i.id = $2 AND i.deleted_at IS NULL"
-    );
-    Ok(client
-        .query_opt_cached(&sql, &[&theater_id, &id])
-        .await?
-        .as_ref()
-        .map(from_row))
-}
-
-/// Locks a live item row for the rest of the transaction and returns it: concurrent movements
-/// and edits of one item queue here.
-pub async fn lock(client: &impl GenericClient, theater_id: Uuid, id: Uuid) -> ApiResult<ItemView> {
-    let locked = client
-        .query_opt(
-            "SELECT id FROM inventory_items
-             WHERE theater_id = $1 AND id = $2 AND deleted_at IS NULL FOR UPDATE",
-            &[&theater_id, &id],
-        )
-        .await?;
-    if locked.is_none() {
-        return Err(ApiError::NotFound);
-    }
-    load(client, theater_id, id)
-        .await?
-        .ok_or(ApiError::NotFound)
-}
-
-/// The item as an audit snapshot.
-pub fn as_json(view: &ItemView) -> Value {
-    let mut v = serde_json::to_value(view).unwrap_or_default();
-    if let Some(o) = v.as_object_mut() {
-        for derived in [
-            "available",
-            "overdue",
-            "category_code",
-            "location_code",
-            "primary_photo_id",
-        ] {
-            o.remove(derived);
-        }
-    }
-    v
-}
+pub use crate::repo::items::{ITEM_COLUMNS, ItemView, as_json, from_row, load, lock};
 
 /// A new item.
 #[derive(Deserialize, ToSchema, Default, Clone)]
@@ -448,9 +295,9 @@ pub async fn insert_item(
         )
         .await?;
     replace_performances(client, user.theater_id, id, &item.performance_ids).await?;
-    crate::movements::insert_movement_row(
+    ledger::insert(
         client,
-        &crate::movements::MovementRow {
+        &MovementRow {
             theater_id: user.theater_id,
             item_id: id,
             kind: MovementKind::Receipt,
@@ -474,15 +321,7 @@ pub async fn insert_item(
         .ok_or(ApiError::NotFound)?;
     audit::record(
         client,
-        AuditEntry {
-            theater_id: user.theater_id,
-            actor_id: Some(user.user_id),
-            action: "inventory_item.create",
-            entity_type: "inventory_item",
-            entity_id: Some(id),
-            before: None,
-            after: Some(as_json(&view)),
-        },
+        AuditEntry::by(user, "inventory_item.create", "inventory_item", id).after(as_json(&view)),
     )
     .await?;
     Ok(view)
@@ -527,12 +366,7 @@ pub async fn create_item(
     let scope = Scope::of(&tx, &user).await?;
     let view = insert_item(&tx, &user, &scope, &item).await?;
     tx.commit().await?;
-    Ok((
-        StatusCode::CREATED,
-        shared::http::etag(view.version),
-        JsonResponse(view),
-    )
-        .into_response())
+    Ok(shared::http::created(view.version, view))
 }
 
 /// Get item
@@ -549,7 +383,7 @@ pub async fn get_item(
     let view = load(&client, user.theater_id, id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    Ok((shared::http::etag(view.version), JsonResponse(view)).into_response())
+    Ok(shared::http::with_etag(view.version, view))
 }
 
 /// Changes to an item; absent fields stay, `null` clears. Status and location change only
@@ -640,6 +474,185 @@ fn patch_into<T: ToSql + Sync + Send + 'static>(
     }
 }
 
+/// An item PATCH, parsed: the SET clauses of the columns it changes, and what is written apart.
+struct ItemChanges {
+    sets: SetList,
+    category_id: Option<Uuid>,
+    performance_ids: Option<Vec<Uuid>>,
+}
+
+impl UpdateItemRequest {
+    /// Checks every field (all problems in one 422) and builds the changes.
+    fn parse(self) -> ApiResult<ItemChanges> {
+        let body = self;
+        let mut errors = FieldErrors::new();
+        if !body.status.is_missing() {
+            errors.add(
+                "status",
+                "the status changes only through a movement (POST /items/{id}/movements)",
+            );
+        }
+        if !body.location_id.is_missing() {
+            errors.add(
+                "location_id",
+                "the location changes only through a transfer movement",
+            );
+        }
+        let mut sets = SetList::default();
+        if let Some(name) = &body.name {
+            match domain::text(name, 300) {
+                Ok(n) => sets.set("name", "", n),
+                Err(m) => errors.add("name", m),
+            }
+        }
+        patch_into(
+            &mut sets,
+            &mut errors,
+            "description",
+            "",
+            body.description,
+            |d| domain::text(&d, 10_000),
+        );
+        if let Some(c) = &body.condition {
+            match Condition::parse(c) {
+                Ok(c) => sets.set("condition", "", c.as_str().to_string()),
+                Err(m) => errors.add("condition", m),
+            }
+        }
+        if let Some(q) = body.quantity {
+            match domain::quantity(q) {
+                Ok(q) => sets.set("quantity", "", q),
+                Err(m) => errors.add("quantity", m),
+            }
+        }
+        patch_into(
+            &mut sets,
+            &mut errors,
+            "width_cm",
+            "",
+            body.width_cm,
+            domain::measure,
+        );
+        patch_into(
+            &mut sets,
+            &mut errors,
+            "height_cm",
+            "",
+            body.height_cm,
+            domain::measure,
+        );
+        patch_into(
+            &mut sets,
+            &mut errors,
+            "depth_cm",
+            "",
+            body.depth_cm,
+            domain::measure,
+        );
+        patch_into(
+            &mut sets,
+            &mut errors,
+            "weight_kg",
+            "",
+            body.weight_kg,
+            domain::measure,
+        );
+        patch_into(
+            &mut sets,
+            &mut errors,
+            "purchase_price",
+            "::text::numeric",
+            body.purchase_price,
+            |m| domain::money(&m),
+        );
+        patch_into(
+            &mut sets,
+            &mut errors,
+            "current_value",
+            "::text::numeric",
+            body.current_value,
+            |m| domain::money(&m),
+        );
+        patch_into(
+            &mut sets,
+            &mut errors,
+            "purchase_date",
+            "",
+            body.purchase_date,
+            Ok,
+        );
+        patch_into(
+            &mut sets,
+            &mut errors,
+            "warranty_until",
+            "",
+            body.warranty_until,
+            Ok,
+        );
+        patch_into(&mut sets, &mut errors, "supplier", "", body.supplier, |s| {
+            domain::text(&s, 300)
+        });
+        if let Some(tags) = &body.tags {
+            match domain::tags(tags) {
+                Ok(t) => sets.set("tags", "", t),
+                Err(m) => errors.add("tags", m),
+            }
+        }
+        match body.attributes {
+            None => {}
+            Some(v @ Value::Object(_)) => sets.set("attributes", "", v),
+            Some(_) => errors.add("attributes", "must be a JSON object"),
+        }
+        if let Some(c) = body.category_id {
+            sets.set("category_id", "", c);
+        }
+        errors.finish()?;
+        Ok(ItemChanges {
+            sets,
+            category_id: body.category_id,
+            performance_ids: body.performance_ids,
+        })
+    }
+}
+
+/// Writes `changes` to the locked item `id` read at `version` (a 412 if it moved on since);
+/// the version goes up once, also when only the performances change.
+async fn apply_changes(
+    client: &impl GenericClient,
+    theater_id: Uuid,
+    id: Uuid,
+    version: i32,
+    changes: &ItemChanges,
+) -> ApiResult<()> {
+    let sets = &changes.sets;
+    if !sets.clauses.is_empty() {
+        let sql = format!(
+            "UPDATE inventory_items SET {}, version = version + 1, updated_at = now()
+             WHERE theater_id = $1 AND id = $2 AND version = $3",
+            sets.clauses.join(", ")
+        );
+        let mut params: Vec<&(dyn ToSql + Sync)> = vec![&theater_id, &id, &version];
+        for p in &sets.params {
+            params.push(p.as_ref() as &(dyn ToSql + Sync));
+        }
+        if client.execute(&sql, &params).await? == 0 {
+            return Err(ApiError::PreconditionFailed);
+        }
+    }
+    if let Some(performances) = &changes.performance_ids {
+        replace_performances(client, theater_id, id, performances).await?;
+        if sets.clauses.is_empty() {
+            client
+                .execute(
+                    "UPDATE inventory_items SET version = version + 1, updated_at = now() WHERE id = $1",
+                    &[&id],
+                )
+                .await?;
+        }
+    }
+    Ok(())
+}
+
 /// Update item
 #[utoipa::path(patch, path = "/api/v1/inventory/items/{id}", tag = "inventory", security(("bearer" = ["inventory:edit"])),
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)), request_body = UpdateItemRequest,
@@ -653,128 +666,7 @@ pub async fn update_item(
     Json(body): Json<UpdateItemRequest>,
 ) -> ApiResult<Response> {
     user.require(Permission::InventoryEdit)?;
-    let mut errors = FieldErrors::new();
-    if !body.status.is_missing() {
-        errors.add(
-            "status",
-            "the status changes only through a movement (POST /items/{id}/movements)",
-        );
-    }
-    if !body.location_id.is_missing() {
-        errors.add(
-            "location_id",
-            "the location changes only through a transfer movement",
-        );
-    }
-    let mut sets = SetList::default();
-    if let Some(name) = &body.name {
-        match domain::text(name, 300) {
-            Ok(n) => sets.set("name", "", n),
-            Err(m) => errors.add("name", m),
-        }
-    }
-    patch_into(
-        &mut sets,
-        &mut errors,
-        "description",
-        "",
-        body.description,
-        |d| domain::text(&d, 10_000),
-    );
-    if let Some(c) = &body.condition {
-        match Condition::parse(c) {
-            Ok(c) => sets.set("condition", "", c.as_str().to_string()),
-            Err(m) => errors.add("condition", m),
-        }
-    }
-    if let Some(q) = body.quantity {
-        match domain::quantity(q) {
-            Ok(q) => sets.set("quantity", "", q),
-            Err(m) => errors.add("quantity", m),
-        }
-    }
-    patch_into(
-        &mut sets,
-        &mut errors,
-        "width_cm",
-        "",
-        body.width_cm,
-        domain::measure,
-    );
-    patch_into(
-        &mut sets,
-        &mut errors,
-        "height_cm",
-        "",
-        body.height_cm,
-        domain::measure,
-    );
-    patch_into(
-        &mut sets,
-        &mut errors,
-        "depth_cm",
-        "",
-        body.depth_cm,
-        domain::measure,
-    );
-    patch_into(
-        &mut sets,
-        &mut errors,
-        "weight_kg",
-        "",
-        body.weight_kg,
-        domain::measure,
-    );
-    patch_into(
-        &mut sets,
-        &mut errors,
-        "purchase_price",
-        "::text::numeric",
-        body.purchase_price,
-        |m| domain::money(&m),
-    );
-    patch_into(
-        &mut sets,
-        &mut errors,
-        "current_value",
-        "::text::numeric",
-        body.current_value,
-        |m| domain::money(&m),
-    );
-    patch_into(
-        &mut sets,
-        &mut errors,
-        "purchase_date",
-        "",
-        body.purchase_date,
-        Ok,
-    );
-    patch_into(
-        &mut sets,
-        &mut errors,
-        "warranty_until",
-        "",
-        body.warranty_until,
-        Ok,
-    );
-    patch_into(&mut sets, &mut errors, "supplier", "", body.supplier, |s| {
-        domain::text(&s, 300)
-    });
-    if let Some(tags) = &body.tags {
-        match domain::tags(tags) {
-            Ok(t) => sets.set("tags", "", t),
-            Err(m) => errors.add("tags", m),
-        }
-    }
-    match body.attributes {
-        None => {}
-        Some(v @ Value::Object(_)) => sets.set("attributes", "", v),
-        Some(_) => errors.add("attributes", "must be a JSON object"),
-    }
-    if let Some(c) = body.category_id {
-        sets.set("category_id", "", c);
-    }
-    errors.finish()?;
+    let changes = body.parse()?;
 
     let mut client = state.ctx.db.get().await?;
     let tx = client.transaction().await?;
@@ -786,53 +678,23 @@ pub async fn update_item(
     if expected.is_some_and(|v| v != before.version) {
         return Err(ApiError::PreconditionFailed);
     }
-    if let Some(c) = body.category_id {
+    if let Some(c) = changes.category_id {
         check_references(&tx, user.theater_id, Some(c), None).await?;
         scope.check_category(&tx, user.theater_id, c).await?;
     }
-    if !sets.clauses.is_empty() {
-        let sql = format!(
-            "UPDATE inventory_items SET {}, version = version + 1, updated_at = now()
-             WHERE theater_id = $1 AND id = $2 AND version = $3",
-            sets.clauses.join(", ")
-        );
-        let mut params: Vec<&(dyn ToSql + Sync)> = vec![&user.theater_id, &id, &before.version];
-        for p in &sets.params {
-            params.push(p.as_ref() as &(dyn ToSql + Sync));
-        }
-        let updated = tx.execute(&sql, &params).await?;
-        if updated == 0 {
-            return Err(ApiError::PreconditionFailed);
-        }
-    }
-    if let Some(performances) = &body.performance_ids {
-        replace_performances(&tx, user.theater_id, id, performances).await?;
-        if sets.clauses.is_empty() {
-            tx.execute(
-                "UPDATE inventory_items SET version = version + 1, updated_at = now() WHERE id = $1",
-                &[&id],
-            )
-            .await?;
-        }
-    }
+    apply_changes(&tx, user.theater_id, id, before.version, &changes).await?;
     let after = load(&tx, user.theater_id, id)
         .await?
         .ok_or(ApiError::NotFound)?;
     audit::record(
         &tx,
-        AuditEntry {
-            theater_id: user.theater_id,
-            actor_id: Some(user.user_id),
-            action: "inventory_item.update",
-            entity_type: "inventory_item",
-            entity_id: Some(id),
-            before: Some(as_json(&before)),
-            after: Some(as_json(&after)),
-        },
+        AuditEntry::by(&user, "inventory_item.update", "inventory_item", id)
+            .before(as_json(&before))
+            .after(as_json(&after)),
     )
     .await?;
     tx.commit().await?;
-    Ok((shared::http::etag(after.version), JsonResponse(after)).into_response())
+    Ok(shared::http::with_etag(after.version, after))
 }
 
 /// Soft-deletes an item in the caller's transaction; its number stays taken for ever.
@@ -864,15 +726,8 @@ pub async fn delete_in(
         .await?;
     audit::record(
         client,
-        AuditEntry {
-            theater_id: user.theater_id,
-            actor_id: Some(user.user_id),
-            action: "inventory_item.delete",
-            entity_type: "inventory_item",
-            entity_id: Some(id),
-            before: Some(as_json(&before)),
-            after: None,
-        },
+        AuditEntry::by(user, "inventory_item.delete", "inventory_item", id)
+            .before(as_json(&before)),
     )
     .await
 }

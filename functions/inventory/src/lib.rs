@@ -20,6 +20,7 @@ pub mod labels;
 pub mod movements;
 pub mod numbers;
 pub mod photos;
+pub mod repo;
 pub mod scope;
 pub mod search;
 pub mod trees;

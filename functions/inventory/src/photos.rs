@@ -18,7 +18,7 @@ use shared::error::FieldErrors;
 use shared::extract::{Json, Path};
 use shared::permissions::Permission;
 use shared::storage::PresignedRequest;
-use shared::uploads::{FileName, IMAGE_TYPES, sniff_image};
+use shared::uploads::{FileName, IMAGE_TYPES, UploadStatus, sniff_image};
 use shared::{ApiError, ApiResult};
 use tracing::instrument;
 use utoipa::ToSchema;
@@ -92,7 +92,7 @@ async fn with_url(
     state: &InventoryState,
     (mut view, key): (PhotoView, String),
 ) -> ApiResult<PhotoView> {
-    if view.status == "ready" {
+    if view.status == UploadStatus::Ready.as_str() {
         view.url = Some(
             state
                 .storage
@@ -137,15 +137,8 @@ fn audit_entry<'a>(
     item_id: Uuid,
     photo: serde_json::Value,
 ) -> AuditEntry<'a> {
-    AuditEntry {
-        theater_id: user.theater_id,
-        actor_id: Some(user.user_id),
-        action,
-        entity_type: "inventory_item",
-        entity_id: Some(item_id),
-        before: None,
-        after: Some(serde_json::json!({ "photo": photo })),
-    }
+    AuditEntry::by(user, action, "inventory_item", item_id)
+        .after(serde_json::json!({ "photo": photo }))
 }
 
 /// A photo about to be uploaded.
@@ -278,7 +271,7 @@ pub async fn complete_photo(
     let tx = client.transaction().await?;
     editable_item(&tx, &user, item_id).await?;
     let (photo, key) = load(&tx, user.theater_id, item_id, photo_id).await?;
-    if photo.status != "ready" {
+    if photo.status != UploadStatus::Ready.as_str() {
         let Some(object) = state.storage.head(&key).await? else {
             return Err(ApiError::conflict(
                 "the photo has not been uploaded yet; PUT it to the upload URL first",
@@ -452,7 +445,7 @@ pub async fn set_primary(
     let tx = client.transaction().await?;
     editable_item(&tx, &user, item_id).await?;
     let (photo, _) = load(&tx, user.theater_id, item_id, photo_id).await?;
-    if photo.status != "ready" {
+    if photo.status != UploadStatus::Ready.as_str() {
         return Err(ApiError::conflict(
             "only an uploaded photo can be the primary one",
         ));
@@ -576,15 +569,13 @@ pub async fn delete_photo(
     }
     audit::record(
         &tx,
-        AuditEntry {
-            theater_id: user.theater_id,
-            actor_id: Some(user.user_id),
-            action: "inventory_item.photo_delete",
-            entity_type: "inventory_item",
-            entity_id: Some(item_id),
-            before: Some(serde_json::json!({ "photo": photo_id })),
-            after: None,
-        },
+        AuditEntry::by(
+            &user,
+            "inventory_item.photo_delete",
+            "inventory_item",
+            item_id,
+        )
+        .before(serde_json::json!({ "photo": photo_id })),
     )
     .await?;
     tx.commit().await?;

@@ -5,11 +5,9 @@
 
 use axum::Json as JsonResponse;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Utc};
+use axum::response::Response;
 use deadpool_postgres::GenericClient;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use shared::audit::{self, AuditEntry};
 use shared::auth::AuthUser;
 use shared::error::FieldErrors;
@@ -24,148 +22,10 @@ use uuid::Uuid;
 
 use crate::InventoryState;
 use crate::domain;
+use crate::repo::trees::{from_row, select_sql};
 use crate::scope::Scope;
 
-/// Which tree.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Tree {
-    Categories,
-    Locations,
-}
-
-impl Tree {
-    fn table(self) -> &'static str {
-        match self {
-            Tree::Categories => "inventory_categories",
-            Tree::Locations => "inventory_locations",
-        }
-    }
-
-    fn entity(self) -> &'static str {
-        match self {
-            Tree::Categories => "inventory_category",
-            Tree::Locations => "inventory_location",
-        }
-    }
-
-    fn item_column(self) -> &'static str {
-        match self {
-            Tree::Categories => "category_id",
-            Tree::Locations => "location_id",
-        }
-    }
-
-    fn parse_code(self, raw: &str) -> Result<String, String> {
-        match self {
-            Tree::Categories => domain::category_code(raw),
-            Tree::Locations => domain::location_code(raw),
-        }
-    }
-}
-
-/// A category or location as the API shows it.
-#[derive(Serialize, Clone, ToSchema)]
-pub struct NodeView {
-    pub id: Uuid,
-    pub parent_id: Option<Uuid>,
-    pub code: String,
-    pub name: String,
-    pub color: Option<String>,
-    pub icon: Option<String>,
-    pub sort_order: i32,
-    /// Categories only: the department the category belongs to.
-    pub department_id: Option<Uuid>,
-    /// Locations only: a free description (address, shelf details).
-    pub description: Option<String>,
-    /// Live items directly in this node.
-    pub item_count: i64,
-    pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-fn select_sql(tree: Tree) -> String {
-    let (department, description) = match tree {
-        Tree::Categories => ("n.department_id", "NULL::text"),
-        Tree::Locations => ("NULL::uuid", "n.description"),
-    };
-    format!(
-        "SELECT n.id, n.parent_id, n.code, n.name, n.color, n.icon, n.sort_order,
-                {department} AS department_id, {description} AS description, n.version,
-                n.created_at, n.updated_at,
-                (SELECT count(*) FROM inventory_items i WHERE i.theater_id = n.theater_id
-                   AND i.{col} = n.id AND i.deleted_at IS NULL) AS item_count
-         FROM {table} n",
-        col = tree.item_column(),
-        table = tree.table()
-    )
-}
-
-fn from_row(row: &tokio_postgres::Row) -> NodeView {
-    NodeView {
-        id: row.get("id"),
-        parent_id: row.get("parent_id"),
-        code: row.get("code"),
-        name: row.get("name"),
-        color: row.get("color"),
-        icon: row.get("icon"),
-        sort_order: row.get("sort_order"),
-        department_id: row.get("department_id"),
-        description: row.get("description"),
-        item_count: row.get("item_count"),
-        version: row.get("version"),
-        created_at: row.get("created_at"),
-        updated_at: row.get("updated_at"),
-    }
-}
-
-/// A live node of `tree` in the theatre.
-pub async fn load(
-    client: &impl GenericClient,
-    tree: Tree,
-    theater_id: Uuid,
-    id: Uuid,
-) -> ApiResult<Option<NodeView>> {
-    let sql = format!(
-        "{} WHERE n.theater_id = $1 AND n.id = $2 AND n.deleted_at IS NULL",
-        select_sql(tree)
-    );
-    Ok(client
-        .query_opt(&sql, &[&theater_id, &id])
-        .await?
-        .as_ref()
-        .map(from_row))
-}
-
-/// A live node's id by code, for CSV import.
-pub async fn id_by_code(
-    client: &impl GenericClient,
-    tree: Tree,
-    theater_id: Uuid,
-    code: &str,
-) -> ApiResult<Option<Uuid>> {
-    let sql = format!(
-        "SELECT id FROM {} WHERE theater_id = $1 AND code = $2 AND deleted_at IS NULL",
-        tree.table()
-    );
-    Ok(client
-        .query_opt(&sql, &[&theater_id, &code])
-        .await?
-        .map(|r| r.get(0)))
-}
-
-/// The node and all its live descendants.
-pub fn descendants_sql(tree: Tree, theater_param: &str, root_param: &str) -> String {
-    format!(
-        "(WITH RECURSIVE sub (id) AS (
-             SELECT id FROM {t} WHERE theater_id = {theater_param} AND id = {root_param}
-             UNION
-             SELECT c.id FROM {t} c JOIN sub ON c.parent_id = sub.id
-             WHERE c.theater_id = {theater_param} AND c.deleted_at IS NULL
-         ) SELECT id FROM sub)",
-        t = tree.table()
-    )
-}
+pub use crate::repo::trees::{NodeView, Tree, descendants_sql, id_by_code, load};
 
 fn as_json(view: &NodeView) -> serde_json::Value {
     let mut v = serde_json::to_value(view).unwrap_or_default();
@@ -324,24 +184,17 @@ async fn create(
         .ok_or(ApiError::NotFound)?;
     audit::record(
         &tx,
-        AuditEntry {
-            theater_id: user.theater_id,
-            actor_id: Some(user.user_id),
-            action: &format!("{}.create", tree.entity()),
-            entity_type: tree.entity(),
-            entity_id: Some(id),
-            before: None,
-            after: Some(as_json(&view)),
-        },
+        AuditEntry::by(
+            user,
+            &format!("{}.create", tree.entity()),
+            tree.entity(),
+            id,
+        )
+        .after(as_json(&view)),
     )
     .await?;
     tx.commit().await?;
-    Ok((
-        StatusCode::CREATED,
-        shared::http::etag(view.version),
-        JsonResponse(view),
-    )
-        .into_response())
+    Ok(shared::http::created(view.version, view))
 }
 
 /// Changes to a category or location; absent fields stay as they are.
@@ -499,19 +352,18 @@ async fn update(
         .ok_or(ApiError::NotFound)?;
     audit::record(
         &tx,
-        AuditEntry {
-            theater_id: user.theater_id,
-            actor_id: Some(user.user_id),
-            action: &format!("{}.update", tree.entity()),
-            entity_type: tree.entity(),
-            entity_id: Some(id),
-            before: Some(as_json(&before)),
-            after: Some(as_json(&after)),
-        },
+        AuditEntry::by(
+            user,
+            &format!("{}.update", tree.entity()),
+            tree.entity(),
+            id,
+        )
+        .before(as_json(&before))
+        .after(as_json(&after)),
     )
     .await?;
     tx.commit().await?;
-    Ok((shared::http::etag(after.version), JsonResponse(after)).into_response())
+    Ok(shared::http::with_etag(after.version, after))
 }
 
 /// Options of a deletion.
@@ -602,15 +454,16 @@ async fn delete(
     audit::record(
         &tx,
         AuditEntry {
-            theater_id: user.theater_id,
-            actor_id: Some(user.user_id),
-            action: &format!("{}.delete", tree.entity()),
-            entity_type: tree.entity(),
-            entity_id: Some(id),
-            before: Some(as_json(&before)),
             after: query
                 .move_items_to
                 .map(|t| serde_json::json!({ "items_moved_to": t })),
+            ..AuditEntry::by(
+                user,
+                &format!("{}.delete", tree.entity()),
+                tree.entity(),
+                id,
+            )
+            .before(as_json(&before))
         },
     )
     .await?;
@@ -629,7 +482,7 @@ async fn get_one(
     let view = load(&client, tree, user.theater_id, id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    Ok((shared::http::etag(view.version), JsonResponse(view)).into_response())
+    Ok(shared::http::with_etag(view.version, view))
 }
 
 // ---- categories ----

@@ -19,24 +19,8 @@ async fn on_lambda_the_export_is_stored_and_answered_with_a_redirect() {
     })
     .await;
     let admin = app.new_theater().await;
-    let categories = app
-        .get("/api/v1/inventory/categories?limit=200", &admin.token)
+    app.props_item(&admin, json!({"name": "=1+1 Канделябр"}))
         .await;
-    let props = categories.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["code"] == "props")
-        .unwrap()["id"]
-        .clone();
-    let created = app
-        .post(
-            "/api/v1/inventory/items",
-            &admin.token,
-            json!({"name": "=1+1 Канделябр", "category_id": props}),
-        )
-        .await;
-    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
 
     let reply = app
         .get("/api/v1/inventory/items/export.csv?bom=true", &admin.token)

@@ -80,19 +80,7 @@ fn assert_problem(response: &Value, expected: StatusCode) -> Value {
 
 /// The id of a seeded tree node (`categories` or `locations`) by code, over plain HTTP.
 async fn node(app: &TestApp, user: &TestUser, tree: &str, code: &str) -> String {
-    let list = app
-        .get(&format!("/api/v1/inventory/{tree}?limit=200"), &user.token)
-        .await;
-    assert_eq!(list.status, StatusCode::OK, "{:?}", list.body);
-    list.body["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .find(|n| n["code"] == code)
-        .unwrap_or_else(|| panic!("{tree} has {code}"))["id"]
-        .as_str()
-        .expect("id")
-        .to_string()
+    app.inventory_node(user, tree, code).await
 }
 
 /// The JSON of a new props item in the main warehouse, named `name`.
@@ -109,9 +97,7 @@ async fn new_item_body(app: &TestApp, user: &TestUser, name: &str) -> Value {
 /// Creates an item over plain HTTP (the setup, not what is under test).
 async fn item(app: &TestApp, user: &TestUser, name: &str) -> Value {
     let body = new_item_body(app, user, name).await;
-    let reply = app.post("/api/v1/inventory/items", &user.token, body).await;
-    assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
-    reply.body
+    app.props_item(user, body).await
 }
 
 fn id_of(item: &Value) -> String {

@@ -26,34 +26,19 @@ pub async fn location(app: &TestApp, user: &TestUser, code: &str) -> String {
 }
 
 async fn node(app: &TestApp, user: &TestUser, tree: &str, code: &str) -> String {
-    let list = app
-        .get(&format!("/api/v1/inventory/{tree}?limit=200"), &user.token)
-        .await;
-    assert_eq!(list.status, StatusCode::OK, "{:?}", list.body);
-    list.body["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .find(|n| n["code"] == code)
-        .unwrap_or_else(|| panic!("{tree} has {code}"))["id"]
-        .as_str()
-        .expect("id")
-        .to_string()
+    app.inventory_node(user, tree, code).await
 }
 
-/// Creates an item in `category` at `location`; panics unless 201.
+/// Creates a props item at the main warehouse with `extra` laid over it; panics unless 201.
 pub async fn item(app: &TestApp, user: &TestUser, extra: Value) -> Value {
-    let props = category(app, user, "props").await;
     let warehouse = location(app, user, "main-warehouse").await;
-    let mut body = json!({ "name": "Канделябр", "category_id": props, "location_id": warehouse });
-    if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+    let mut fields = json!({ "location_id": warehouse });
+    if let (Some(b), Some(e)) = (fields.as_object_mut(), extra.as_object()) {
         for (k, v) in e {
             b.insert(k.clone(), v.clone());
         }
     }
-    let reply = app.post("/api/v1/inventory/items", &user.token, body).await;
-    assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
-    reply.body
+    app.props_item(user, fields).await
 }
 
 /// Posts a movement of item `id`.

@@ -6,22 +6,9 @@ use testkit::{StatusCode, TestApp, TestUser};
 
 use crate::helpers::{create, id, spawn};
 
-async fn category(app: &TestApp, user: &TestUser, code: &str) -> String {
-    let reply = app.get("/api/v1/inventory/categories", &user.token).await;
-    reply.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["code"] == code)
-        .map(id)
-        .expect("category")
-}
-
 async fn item(app: &TestApp, user: &TestUser, name: &str, quantity: i64) -> Value {
-    let body = json!({"name": name, "category_id": category(app, user, "props").await, "quantity": quantity});
-    let reply = app.post("/api/v1/inventory/items", &user.token, body).await;
-    assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
-    reply.body
+    app.props_item(user, json!({"name": name, "quantity": quantity}))
+        .await
 }
 
 #[tokio::test(flavor = "multi_thread")]

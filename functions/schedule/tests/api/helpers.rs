@@ -79,25 +79,10 @@ pub async fn event(app: &TestApp, user: &TestUser, venue: &str, start: &str, end
 
 /// An inventory item (props category, main warehouse) with `quantity`.
 pub async fn item(app: &TestApp, user: &TestUser, name: &str, quantity: i32) -> String {
-    let categories = app
-        .get("/api/v1/inventory/categories?limit=200", &user.token)
+    let item = app
+        .props_item(user, json!({"name": name, "quantity": quantity}))
         .await;
-    let props = categories.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["code"] == "props")
-        .unwrap()["id"]
-        .clone();
-    let reply = app
-        .post(
-            "/api/v1/inventory/items",
-            &user.token,
-            json!({"name": name, "category_id": props, "quantity": quantity}),
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
-    reply.body["id"].as_str().unwrap().to_string()
+    item["id"].as_str().unwrap().to_string()
 }
 
 /// A performance of `user`'s theatre with this kit list `(item, quantity)`, written straight
