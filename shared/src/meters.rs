@@ -228,8 +228,8 @@ pub async fn record_route(req: Request, next: Next) -> Response {
         let template: Arc<str> = path.as_str().into();
         let span = tracing::Span::current();
         span.record("route", &*template);
-        span.record(
-            "otel.name",
+        crate::telemetry::rename(
+            &span,
             format!("{} {}", method_label(req.method()), template),
         );
         if let Some(slot) = req.extensions().get::<RouteSlot>() {

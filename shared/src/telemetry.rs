@@ -214,6 +214,16 @@ pub fn continue_remote_trace(span: &tracing::Span, headers: &http::HeaderMap) {
     }
 }
 
+/// Renames `span` in its trace (the request span, once routing found its template).
+/// `otel.name` is only read while the span is being built; after its context exists (it has a
+/// remote parent, or was entered) the OpenTelemetry span itself is renamed.
+pub fn rename(span: &tracing::Span, name: String) {
+    if PROVIDER.get().is_none() {
+        return;
+    }
+    span.context().span().update_name(name);
+}
+
 /// The trace id of `span` (hex), when tracing is on: recorded on the request span so every log
 /// line of the request (errors included) leads to its trace.
 pub fn trace_id_of(span: &tracing::Span) -> Option<String> {

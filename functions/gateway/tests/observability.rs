@@ -232,6 +232,16 @@ async fn one_trace_holds_the_upload_the_complete_call_and_the_versioning_job() {
     let traceparent = format!("00-{trace}-00f067aa0ba902b7-01");
     let (doc, version, presigned) = client.upload("трассировка", &traceparent).await;
     client.wait_ready(&doc, &version).await;
+    // A list read in the same trace: its statements run through the prepared-statement helper.
+    let (status, _) = client
+        .send(
+            reqwest::Method::GET,
+            "/api/v1/documents",
+            None,
+            Some(&traceparent),
+        )
+        .await;
+    assert_eq!(status, 200);
 
     // The job span ends right after the version turned ready: wait for it.
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -339,10 +349,7 @@ async fn metrics_count_requests_by_route_template_and_health_tells_a_redis_outag
     assert_eq!(client.metrics(Some("wrong")).await.0, 401);
     let (status, text) = client.metrics(Some(METRICS_TOKEN)).await;
     assert_eq!(status, 200);
-    let series = |name: &str, labels: &[&str]| {
-        text.lines()
-            .any(|l| l.starts_with(name) && labels.iter().all(|label| l.contains(label)))
-    };
+
     for labels in [
         &[
             r#"route="/api/v1/documents/{id}""#,
@@ -353,21 +360,24 @@ async fn metrics_count_requests_by_route_template_and_health_tells_a_redis_outag
         &[r#"route="/api/v1/auth/login""#, r#"status="200""#][..],
     ] {
         assert!(
-            series("http_requests_total", labels),
+            series(&text, "http_requests_total", labels),
             "{labels:?} in\n{text}"
         );
         assert!(
-            series("http_request_duration_seconds_bucket", labels),
+            series(&text, "http_request_duration_seconds_bucket", labels),
             "{labels:?} in\n{text}"
         );
     }
     assert!(
-        series("db_pool_connections_in_use", &[r#"pool="api""#]),
+        series(&text, "db_pool_connections_in_use", &[r#"pool="api""#]),
         "{text}"
     );
-    assert!(series("db_pool_waiting", &[r#"pool="api""#]), "{text}");
     assert!(
-        series("jobs_queue_depth", &[r#"queue="version_document""#]),
+        series(&text, "db_pool_waiting", &[r#"pool="api""#]),
+        "{text}"
+    );
+    assert!(
+        series(&text, "jobs_queue_depth", &[r#"queue="version_document""#]),
         "{text}"
     );
     // No id ever becomes a label.
@@ -400,22 +410,37 @@ async fn metrics_count_requests_by_route_template_and_health_tells_a_redis_outag
     let (status, text) = client.metrics(Some(METRICS_TOKEN)).await;
     assert_eq!(status, 200);
     assert!(
-        series("health_dependency_up", &[r#"dependency="redis""#, "} 0"]),
+        series(
+            &text,
+            "health_dependency_up",
+            &[r#"dependency="redis""#, "} 0"]
+        ),
         "{text}"
     );
     assert!(
-        series("health_dependency_up", &[r#"dependency="database""#, "} 1"]),
+        series(
+            &text,
+            "health_dependency_up",
+            &[r#"dependency="database""#, "} 1"]
+        ),
         "{text}"
     );
     assert!(redis_errors(&text) > errors_before, "{text}");
     assert!(
         series(
+            &text,
             "http_requests_total",
             &[r#"route="/health""#, r#"status="503""#]
         ),
         "{text}"
     );
     redis.resume();
+}
+
+/// Whether `text` has a line of the metric `name` holding every one of `labels`.
+fn series(text: &str, name: &str, labels: &[&str]) -> bool {
+    text.lines()
+        .any(|l| l.starts_with(name) && labels.iter().all(|label| l.contains(label)))
 }
 
 /// The sum of `redis_errors_total` over its sources.
