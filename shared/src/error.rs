@@ -502,6 +502,7 @@ impl From<deadpool_postgres::PoolError> for ApiError {
 
 impl From<::redis::RedisError> for ApiError {
     fn from(e: ::redis::RedisError) -> Self {
+        crate::meters::redis_error("api");
         tracing::error!(error = %e, "redis failed");
         ApiError::ServiceUnavailable("the cache")
     }

@@ -49,7 +49,14 @@ pub fn with_common_layers(router: Router, config: &CommonConfig) -> Router {
     let cors = cors_layer(&config.cors_origins);
     router
         .layer(CatchPanicLayer::custom(
-            |_panic: Box<dyn std::any::Any + Send>| {
+            |panic: Box<dyn std::any::Any + Send>| {
+                // A server fault: logged once, inside the request span (request and trace ids).
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "a panic without a message".into());
+                tracing::error!(panic = %message, "request handler panicked");
                 problem_response(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "internal",
@@ -72,6 +79,8 @@ pub fn with_common_layers(router: Router, config: &CommonConfig) -> Router {
         // Outside the limit and panic layers, so their bare responses become problem+json too.
         .layer(middleware::from_fn(problem_details))
         .layer(middleware::from_fn(scope_request_id))
+        // Inside the request span: counts and times requests by route template.
+        .layer(middleware::from_fn(crate::meters::measure))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|req: &Request| {
@@ -80,16 +89,31 @@ pub fn with_common_layers(router: Router, config: &CommonConfig) -> Router {
                         .get(REQUEST_ID_HEADER)
                         .and_then(|v| v.to_str().ok())
                         .unwrap_or("");
-                    tracing::info_span!(
+                    // `route` and the OpenTelemetry name are filled in once routing matched
+                    // (`meters::record_route`); `trace_id` puts the trace on every log line.
+                    let span = tracing::info_span!(
                         "request",
+                        "otel.name" = %req.method(),
+                        "otel.kind" = "server",
+                        "otel.status_code" = tracing::field::Empty,
                         method = %req.method(),
                         path = %req.uri().path(),
+                        route = tracing::field::Empty,
                         request_id = %request_id,
+                        trace_id = tracing::field::Empty,
                         theater_id = tracing::field::Empty,
                         user_id = tracing::field::Empty,
-                    )
+                    );
+                    crate::telemetry::continue_remote_trace(&span, req.headers());
+                    if let Some(trace_id) = crate::telemetry::trace_id_of(&span) {
+                        span.record("trace_id", trace_id);
+                    }
+                    span
                 })
-                .on_response(|res: &Response, latency: Duration, _span: &tracing::Span| {
+                .on_response(|res: &Response, latency: Duration, span: &tracing::Span| {
+                    if res.status().is_server_error() {
+                        span.record("otel.status_code", "ERROR");
+                    }
                     tracing::info!(
                         status = res.status().as_u16(),
                         latency_ms = latency.as_secs_f64() * 1000.0,
@@ -240,8 +264,13 @@ pub fn with_function_defaults(
 ) -> Router {
     let health = Router::new()
         .route("/health", axum::routing::get(crate::health::health))
+        .route("/health/live", axum::routing::get(crate::health::live))
         .with_state(ctx.clone());
-    let app = routes.merge(health).fallback(not_found);
+    // Every route names the request span and the metrics after its template.
+    let app = routes
+        .merge(health)
+        .route_layer(middleware::from_fn(crate::meters::record_route))
+        .fallback(not_found);
     // `/items/` is `/items`: trailing slashes are trimmed before routing.
     let normalized = Router::new()
         .fallback_service(tower_http::normalize_path::NormalizePath::trim_trailing_slash(app));

@@ -14,11 +14,18 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::OnceCell;
 use uuid::Uuid;
 
+pub use crate::telemetry::TraceParent;
+
 /// Verify, number and index one uploaded document version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VersionDocument {
     pub theater_id: Uuid,
     pub version_id: Uuid,
+    /// The trace of the request that enqueued the job (W3C `traceparent`), so the job's span
+    /// continues it. Filled in by [`JobQueue`] from the current span; absent with tracing off
+    /// and in jobs enqueued before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traceparent: Option<TraceParent>,
 }
 
 impl VersionDocument {
@@ -32,6 +39,9 @@ impl VersionDocument {
 pub struct ProcessPoster {
     pub theater_id: Uuid,
     pub image_id: Uuid,
+    /// As [`VersionDocument::traceparent`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traceparent: Option<TraceParent>,
 }
 
 impl ProcessPoster {
@@ -39,14 +49,7 @@ impl ProcessPoster {
     pub const QUEUE: &'static str = "process_poster";
 }
 
-/// The queue name for `job` under a Redis key prefix: `theatre:` → `theatre_version_document`.
-pub fn queue_name(redis_prefix: &str, job: &str) -> String {
-    let prefix: String = redis_prefix
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect();
-    format!("{prefix}{job}")
-}
+pub use crate::redis::queue_name;
 
 /// How often an idle worker looks for scheduled jobs. apalis-redis only moves pushed jobs to
 /// the active list on this tick, so it bounds enqueue→start latency (default 30 s upstream).
@@ -95,19 +98,22 @@ impl JobQueue {
 
     /// Enqueues a `VersionDocument` job. Call only after the transaction that made the work
     /// visible has committed.
-    pub async fn version_document(&self, job: VersionDocument) -> anyhow::Result<()> {
+    pub async fn version_document(&self, mut job: VersionDocument) -> anyhow::Result<()> {
+        job.traceparent = job.traceparent.or_else(TraceParent::current);
         self.push(VersionDocument::QUEUE, job).await
     }
 
     /// Enqueues a `ProcessPoster` job. Call only after the transaction that made the work
     /// visible has committed.
-    pub async fn process_poster(&self, job: ProcessPoster) -> anyhow::Result<()> {
+    pub async fn process_poster(&self, mut job: ProcessPoster) -> anyhow::Result<()> {
+        job.traceparent = job.traceparent.or_else(TraceParent::current);
         self.push(ProcessPoster::QUEUE, job).await
     }
 
     /// Pushes `job` onto `queue`. The first command after Redis came back can fail on the dead
     /// connection (broken pipe) while the connection manager reconnects: that one is retried.
-    async fn push<T>(&self, queue: &str, job: T) -> anyhow::Result<()>
+    #[tracing::instrument(level = "info", name = "enqueue", skip_all, fields(queue = queue))]
+    async fn push<T>(&self, queue: &'static str, job: T) -> anyhow::Result<()>
     where
         T: Serialize + for<'de> Deserialize<'de> + Clone + Send + Sync + Unpin + 'static,
     {
@@ -116,10 +122,22 @@ impl JobQueue {
             if attempt > 0 {
                 tokio::time::sleep(Duration::from_millis(100 * attempt)).await;
             }
-            let mut storage = self.storage::<T>(queue).await?;
+            let mut storage = match self.storage::<T>(queue).await {
+                Ok(storage) => storage,
+                Err(e) => {
+                    crate::meters::redis_error("jobs");
+                    return Err(e);
+                }
+            };
             match storage.push(job.clone()).await {
-                Ok(_) => return Ok(()),
-                Err(e) => last = Some(e.to_string()),
+                Ok(_) => {
+                    metrics::counter!(crate::meters::JOBS_ENQUEUED, "queue" => queue).increment(1);
+                    return Ok(());
+                }
+                Err(e) => {
+                    crate::meters::redis_error("jobs");
+                    last = Some(e.to_string());
+                }
             }
         }
         Err(anyhow::anyhow!(
@@ -153,5 +171,27 @@ mod tests {
             Duration::from_millis(200)
         );
         assert!(!config.persist_results);
+    }
+
+    #[test]
+    fn health_watches_the_queues_the_worker_consumes() {
+        assert_eq!(
+            crate::health::WORKER_QUEUES,
+            [VersionDocument::QUEUE, ProcessPoster::QUEUE]
+        );
+    }
+
+    #[test]
+    fn a_job_without_a_traceparent_reads_as_before() {
+        let id = Uuid::nil();
+        let old = serde_json::json!({"theater_id": id, "version_id": id});
+        let job: VersionDocument = serde_json::from_value(old.clone()).unwrap();
+        assert_eq!(job.traceparent, None);
+        assert_eq!(serde_json::to_value(job).unwrap(), old);
+        let traced = serde_json::json!({"theater_id": id, "image_id": id,
+            "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"});
+        let job: ProcessPoster = serde_json::from_value(traced.clone()).unwrap();
+        assert!(job.traceparent.is_some());
+        assert_eq!(serde_json::to_value(job).unwrap(), traced);
     }
 }

@@ -18,6 +18,7 @@ pub mod http;
 #[cfg(feature = "jobs")]
 pub mod jobs;
 pub mod keys;
+pub mod meters;
 pub mod migrate;
 pub mod openapi;
 pub mod pagination;

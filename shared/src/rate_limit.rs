@@ -37,6 +37,7 @@ pub async fn hit(redis: &Redis, bucket: &str, limit: Limit) -> Result<(), ApiErr
         .await?;
     if count > u64::from(limit.max) {
         let retry_after_secs = (ttl_ms.max(0) as u64).div_ceil(1000).max(1);
+        crate::meters::rate_limited(bucket);
         return Err(ApiError::TooManyRequests { retry_after_secs });
     }
     Ok(())
@@ -56,6 +57,7 @@ pub async fn check(redis: &Redis, bucket: &str, limit: Limit) -> Result<(), ApiE
         .await?;
     if count.unwrap_or(0) >= u64::from(limit.max) {
         let retry_after_secs = (ttl_ms.max(0) as u64).div_ceil(1000).max(1);
+        crate::meters::rate_limited(bucket);
         return Err(ApiError::TooManyRequests { retry_after_secs });
     }
     Ok(())

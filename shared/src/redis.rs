@@ -56,3 +56,14 @@ impl Redis {
         &self.client
     }
 }
+
+/// The queue name for `job` under a Redis key prefix: `theatre:` → `theatre_version_document`
+/// (apalis-redis splits pub/sub channel names on `:`, so the name carries none). Here rather
+/// than in `jobs` so `/health` can find the workers' heartbeats without the queue client.
+pub fn queue_name(redis_prefix: &str, job: &str) -> String {
+    let prefix: String = redis_prefix
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    format!("{prefix}{job}")
+}

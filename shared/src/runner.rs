@@ -32,11 +32,21 @@ pub async fn run(router: Router, default_port: u16) -> anyhow::Result<()> {
 /// stage adds nothing.
 ///
 /// Text responses that start with a UTF-8 byte order mark keep it (see [`keep_utf8_bom`]).
+/// Metrics and spans are flushed after every invocation ([`after_invocation`]).
 pub fn for_lambda(router: Router) -> Router {
     use tower::ServiceExt;
     Router::new()
         .fallback_service(router.map_request(strip_stage_prefix::<axum::body::Body>))
         .layer(axum::middleware::map_response(keep_utf8_bom))
+        .layer(axum::middleware::map_response(after_invocation))
+}
+
+/// The end of a Lambda invocation: the sandbox may freeze before any timer fires, so this
+/// invocation's metrics (one EMF document) and the spans ended so far leave now.
+async fn after_invocation(response: axum::response::Response) -> axum::response::Response {
+    crate::meters::flush_lambda();
+    crate::telemetry::flush().await;
+    response
 }
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";

@@ -146,6 +146,7 @@ impl Storage {
     }
 
     /// Stores `bytes` under `key`.
+    #[tracing::instrument(level = "debug", name = "s3.put", skip_all, fields(otel.kind = "client", aws.s3.bucket = %self.bucket, aws.s3.key = key))]
     pub async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> anyhow::Result<()> {
         self.client
             .put_object()
@@ -160,6 +161,7 @@ impl Storage {
     }
 
     /// Stores the file at `path` under `key`, streaming it from disk.
+    #[tracing::instrument(level = "debug", name = "s3.put_file", skip_all, fields(otel.kind = "client", aws.s3.bucket = %self.bucket, aws.s3.key = key))]
     pub async fn put_file(
         &self,
         key: &str,
@@ -236,6 +238,7 @@ impl Storage {
     }
 
     /// Opens `key` for streaming; `None` when it does not exist.
+    #[tracing::instrument(level = "debug", name = "s3.get", skip_all, fields(otel.kind = "client", aws.s3.bucket = %self.bucket, aws.s3.key = key))]
     pub async fn get(&self, key: &str) -> anyhow::Result<Option<ObjectStream>> {
         match self
             .client
@@ -256,6 +259,7 @@ impl Storage {
     }
 
     /// Size and type of `key`; `None` when it does not exist.
+    #[tracing::instrument(level = "debug", name = "s3.head", skip_all, fields(otel.kind = "client", aws.s3.bucket = %self.bucket, aws.s3.key = key))]
     pub async fn head(&self, key: &str) -> anyhow::Result<Option<ObjectInfo>> {
         match self
             .client
@@ -276,6 +280,7 @@ impl Storage {
     }
 
     /// Copies `from` to `to` inside the bucket.
+    #[tracing::instrument(level = "debug", name = "s3.copy", skip_all, fields(otel.kind = "client", aws.s3.bucket = %self.bucket, aws.s3.key = to))]
     pub async fn copy(&self, from: &str, to: &str) -> anyhow::Result<()> {
         let source = format!("{}/{}", self.bucket, percent_encode_path(from));
         self.client
@@ -290,6 +295,7 @@ impl Storage {
     }
 
     /// Deletes `key` (deleting a missing key is not an error).
+    #[tracing::instrument(level = "debug", name = "s3.delete", skip_all, fields(otel.kind = "client", aws.s3.bucket = %self.bucket, aws.s3.key = key))]
     pub async fn delete(&self, key: &str) -> anyhow::Result<()> {
         self.client
             .delete_object()

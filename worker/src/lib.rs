@@ -182,18 +182,148 @@ impl Deps {
 
 /// The apalis handler: errors are retried with backoff; the last failure marks the version
 /// failed (see [`versioning::run`]).
-async fn version_document_job(job: VersionDocument, deps: Data<Deps>) -> Result<(), BoxDynError> {
-    versioning::run(&deps, job)
-        .await
-        .map_err(|e| -> BoxDynError { format!("{e:#}").into() })
+async fn version_document_job(
+    job: VersionDocument,
+    deps: Data<Deps>,
+    attempt: Attempt,
+) -> Result<(), BoxDynError> {
+    let span = job_span(VersionDocument::QUEUE, job.theater_id, job.traceparent);
+    span.record("version_id", tracing::field::display(job.version_id));
+    observed(
+        VersionDocument::QUEUE,
+        span,
+        &attempt,
+        versioning::run(&deps, job),
+    )
+    .await
 }
 
 /// The apalis handler of `process_poster`: like [`version_document_job`] (see
 /// [`posters::run`]).
-async fn process_poster_job(job: ProcessPoster, deps: Data<Deps>) -> Result<(), BoxDynError> {
-    posters::run(&deps, job)
+async fn process_poster_job(
+    job: ProcessPoster,
+    deps: Data<Deps>,
+    attempt: Attempt,
+) -> Result<(), BoxDynError> {
+    let span = job_span(ProcessPoster::QUEUE, job.theater_id, job.traceparent);
+    span.record("image_id", tracing::field::display(job.image_id));
+    observed(
+        ProcessPoster::QUEUE,
+        span,
+        &attempt,
+        posters::run(&deps, job),
+    )
+    .await
+}
+
+/// The span of one job attempt, a child of the request that enqueued the job when its payload
+/// carries a `traceparent` (so one trace holds the upload, the `complete` call and the job).
+fn job_span(
+    queue: &'static str,
+    theater_id: uuid::Uuid,
+    traceparent: Option<shared::jobs::TraceParent>,
+) -> tracing::Span {
+    let span = tracing::info_span!(
+        "job",
+        "otel.name" = format!("job {queue}"),
+        "otel.kind" = "consumer",
+        "otel.status_code" = tracing::field::Empty,
+        queue,
+        theater_id = %theater_id,
+        version_id = tracing::field::Empty,
+        image_id = tracing::field::Empty,
+        attempt = tracing::field::Empty,
+    );
+    if let Some(parent) = traceparent {
+        parent.adopt(&span);
+    }
+    span
+}
+
+/// Runs one job attempt inside `span`, counting and timing it (`jobs_*`, `job_duration_seconds`).
+async fn observed(
+    queue: &'static str,
+    span: tracing::Span,
+    attempt: &Attempt,
+    work: impl std::future::Future<Output = anyhow::Result<()>>,
+) -> Result<(), BoxDynError> {
+    use shared::meters::{JOB_DURATION, JOBS_FAILED, JOBS_RETRIED, JOBS_STARTED, JOBS_SUCCEEDED};
+    use tracing::Instrument;
+    metrics::counter!(JOBS_STARTED, "queue" => queue).increment(1);
+    let started = std::time::Instant::now();
+    let result = work.instrument(span.clone()).await;
+    // apalis counts the attempt once the job's future first runs: read it afterwards.
+    let attempt = attempt.current();
+    span.record("attempt", attempt);
+    if attempt > 1 {
+        metrics::counter!(JOBS_RETRIED, "queue" => queue).increment(1);
+    }
+    let outcome = if result.is_ok() {
+        "succeeded"
+    } else {
+        "failed"
+    };
+    metrics::counter!(if result.is_ok() { JOBS_SUCCEEDED } else { JOBS_FAILED }, "queue" => queue)
+        .increment(1);
+    metrics::histogram!(JOB_DURATION, "queue" => queue, "outcome" => outcome)
+        .record(started.elapsed().as_secs_f64());
+    result.map_err(|e| -> BoxDynError {
+        span.record("otel.status_code", "ERROR");
+        format!("{e:#}").into()
+    })
+}
+
+/// Samples the queues every `every`: jobs waiting in Redis (`jobs_queue_depth`), the age of
+/// the oldest work still `processing` in PostgreSQL (`jobs_oldest_age_seconds`, also counting
+/// work whose job was lost) and the worker's connection pool.
+async fn sample_queues_forever(deps: Deps, every: Duration) {
+    loop {
+        if let Err(e) = sample_queues(&deps).await {
+            tracing::warn!(error = %format!("{e:#}"), "sampling the queues failed");
+        }
+        shared::meters::record_pool(&deps.db, "worker");
+        tokio::time::sleep(every).await;
+    }
+}
+
+/// One sample of [`sample_queues_forever`].
+pub async fn sample_queues(deps: &Deps) -> anyhow::Result<()> {
+    use shared::meters::{QUEUE_DEPTH, QUEUE_OLDEST_AGE};
+    let config = &deps.config;
+    let client = deps.db.get().await?;
+    let row = client
+        .query_one(
+            "SELECT
+               (SELECT EXTRACT(EPOCH FROM now() - min(created_at))::float8
+                  FROM document_versions WHERE status = 'processing'),
+               (SELECT EXTRACT(EPOCH FROM now() - min(created_at))::float8
+                  FROM performance_images WHERE status = 'processing')",
+            &[],
+        )
+        .await?;
+    drop(client);
+    let ages: [Option<f64>; 2] = [row.get(0), row.get(1)];
+    let mut redis = redis::Client::open(config.redis_url.as_str())?
+        .get_multiplexed_async_connection()
         .await
-        .map_err(|e| -> BoxDynError { format!("{e:#}").into() })
+        .inspect_err(|_| shared::meters::redis_error("worker"))?;
+    for (queue, age) in [VersionDocument::QUEUE, ProcessPoster::QUEUE]
+        .into_iter()
+        .zip(ages)
+    {
+        let keys = queue_config(&config.redis_prefix, queue, config.poll_interval);
+        let (ready, scheduled): (u64, u64) = redis::pipe()
+            .cmd("LLEN")
+            .arg(keys.active_jobs_list())
+            .cmd("ZCARD")
+            .arg(keys.scheduled_jobs_set())
+            .query_async(&mut redis)
+            .await
+            .inspect_err(|_| shared::meters::redis_error("worker"))?;
+        metrics::gauge!(QUEUE_DEPTH, "queue" => queue).set((ready + scheduled) as f64);
+        metrics::gauge!(QUEUE_OLDEST_AGE, "queue" => queue).set(age.unwrap_or(0.0).max(0.0));
+    }
+    Ok(())
 }
 
 /// A running worker (in-process); stops gracefully on [`WorkerHandle::shutdown`].
@@ -244,6 +374,10 @@ pub async fn run(
     let sweeper = tokio::spawn(sweep_forever(deps.clone()));
     let scheduled_reports = (!config.reports_interval.is_zero())
         .then(|| tokio::spawn(reports::run_forever(deps.clone(), config.reports_interval)));
+    let sampler = tokio::spawn(sample_queues_forever(
+        deps.clone(),
+        Duration::from_secs(parsed_or("WORKER_METRICS_SAMPLE_SECONDS", 15).unwrap_or(15)),
+    ));
     tracing::info!(
         queue = %shared::jobs::queue_name(&config.redis_prefix, VersionDocument::QUEUE),
         poster_queue = %shared::jobs::queue_name(&config.redis_prefix, ProcessPoster::QUEUE),
@@ -269,6 +403,7 @@ pub async fn run(
         match consume(&deps, stop.clone()).await {
             Ok(Ended::Stopped) => break Ok(()),
             Ok(Ended::Failed(why)) | Err(why) => {
+                shared::meters::redis_error("worker");
                 tracing::error!(error = %why, "worker stopped consuming; restarting");
                 deps.status.failed(&why);
             }
@@ -290,6 +425,7 @@ pub async fn run(
     if let Some(task) = scheduled_reports {
         task.abort();
     }
+    sampler.abort();
     deps.status.detached();
     result
 }
@@ -490,8 +626,11 @@ pub async fn sweep(deps: &Deps, stuck_after: Duration) -> anyhow::Result<usize> 
             .version_document(VersionDocument {
                 theater_id: row.get(0),
                 version_id: row.get(1),
+                traceparent: None,
             })
             .await?;
+        metrics::counter!(shared::meters::SWEEPER_REENQUEUED, "queue" => VersionDocument::QUEUE)
+            .increment(1);
     }
     Ok(rows.len())
 }
@@ -514,8 +653,11 @@ pub async fn sweep_images(deps: &Deps, stuck_after: Duration) -> anyhow::Result<
             .process_poster(ProcessPoster {
                 theater_id: row.get(0),
                 image_id: row.get(1),
+                traceparent: None,
             })
             .await?;
+        metrics::counter!(shared::meters::SWEEPER_REENQUEUED, "queue" => ProcessPoster::QUEUE)
+            .increment(1);
     }
     Ok(rows.len())
 }
@@ -562,12 +704,14 @@ pub async fn drain_once(deps: &Deps) -> anyhow::Result<usize> {
             Waiting::Version(VersionDocument {
                 theater_id: r.get(0),
                 version_id: r.get(1),
+                traceparent: None,
             })
         })
         .chain(images.iter().map(|r| {
             Waiting::Image(ProcessPoster {
                 theater_id: r.get(0),
                 image_id: r.get(1),
+                traceparent: None,
             })
         }))
         .collect();

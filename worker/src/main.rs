@@ -7,12 +7,18 @@
 fn main() {
     worker::bounded::exit_if_child();
     let args: Vec<String> = std::env::args().skip(1).collect();
-    shared::telemetry::init();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("the tokio runtime starts");
-    if let Err(e) = runtime.block_on(run(args.iter().any(|a| a == "--once"))) {
+    // Inside the runtime: the trace exporter and the EMF metrics flush run on it.
+    let result = runtime.block_on(async {
+        shared::telemetry::init();
+        let result = run(args.iter().any(|a| a == "--once")).await;
+        shared::telemetry::shutdown().await;
+        result
+    });
+    if let Err(e) = result {
         eprintln!("worker: {e:#}");
         std::process::exit(1);
     }

@@ -101,6 +101,7 @@ async fn enqueue(app: &TestApp, admin: &TestUser, image: Uuid) {
         .process_poster(ProcessPoster {
             theater_id: admin.theater_id,
             image_id: image,
+            traceparent: None,
         })
         .await
         .unwrap();
@@ -519,6 +520,7 @@ async fn rerunning_a_finished_job_changes_nothing() {
     let job = |image_id| ProcessPoster {
         theater_id: admin.theater_id,
         image_id,
+        traceparent: None,
     };
     worker::posters::run(&deps, job(poster)).await.unwrap();
     worker::posters::run(&deps, job(refused)).await.unwrap();
@@ -598,6 +600,7 @@ async fn a_newer_poster_becomes_current_and_an_older_one_finishing_late_does_not
             ProcessPoster {
                 theater_id,
                 image_id,
+                traceparent: None,
             },
         )
     };

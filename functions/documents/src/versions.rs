@@ -215,6 +215,7 @@ async fn enqueue(state: &DocumentsState, theater_id: Uuid, version_id: Uuid) {
     let job = VersionDocument {
         theater_id,
         version_id,
+        traceparent: None,
     };
     if let Err(e) = state.jobs.version_document(job).await {
         tracing::error!(error = ?e, %version_id, "enqueueing version_document failed; the sweeper will retry");

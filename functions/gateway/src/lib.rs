@@ -40,11 +40,15 @@ pub struct GatewayConfig {
     pub create_demo: bool,
     /// Run the background worker in this process (`RUN_WORKER`, default true).
     pub run_worker: bool,
+    /// The bearer token `GET /metrics` asks for (`METRICS_TOKEN`); without one `/metrics`
+    /// answers 404.
+    pub metrics_token: Option<String>,
 }
 
 impl GatewayConfig {
     /// Reads `PORT`, `BIND_ADDR`, `DATABASE_URL`, `REDIS_URL`, `REDIS_PREFIX`, `DATA_DIR`,
-    /// `S3_ENDPOINT`, `S3_BUCKET`, `EMBEDDED_S3_PORT`, `CORS_ORIGINS`, `DEMO`.
+    /// `S3_ENDPOINT`, `S3_BUCKET`, `EMBEDDED_S3_PORT`, `CORS_ORIGINS`, `DEMO`, `RUN_WORKER`,
+    /// `METRICS_TOKEN`.
     pub fn from_env() -> anyhow::Result<Self> {
         let port: u16 = parsed_or("PORT", 3000)?;
         let host: std::net::IpAddr =
@@ -69,6 +73,7 @@ impl GatewayConfig {
             limits: auth::RateLimits::from_env()?,
             create_demo: flag("DEMO", true)?,
             run_worker: flag("RUN_WORKER", true)?,
+            metrics_token: optional("METRICS_TOKEN"),
         })
     }
 }
@@ -92,6 +97,8 @@ pub struct Gateway {
 
 /// Checks dependencies, migrates, prepares keys and storage, and assembles every Router.
 pub async fn build(config: GatewayConfig) -> anyhow::Result<Gateway> {
+    // The gateway keeps its metrics for `/metrics` (a no-op once a recorder is installed).
+    shared::meters::prometheus();
     preflight::check(&config.database_url, &config.redis_url).await?;
     shared::migrate::run(&config.database_url)
         .await
@@ -198,6 +205,7 @@ pub async fn build(config: GatewayConfig) -> anyhow::Result<Gateway> {
         &performances_state,
         reports_state,
         &common,
+        config.metrics_token.clone(),
     );
     Ok(Gateway {
         router,
@@ -224,6 +232,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     );
     let health = utoipa_axum::router::OpenApiRouter::<shared::AppContext>::new()
         .routes(utoipa_axum::routes!(shared::health::health))
+        .routes(utoipa_axum::routes!(shared::health::live))
         .split_for_parts()
         .1;
     doc.merge(health);
@@ -243,6 +252,7 @@ fn router(
     performances_state: &performances::PerformancesState,
     reports_state: reports::ReportsState,
     common: &CommonConfig,
+    metrics_token: Option<String>,
 ) -> Router {
     let doc = openapi();
     let api = Router::new()
@@ -265,6 +275,15 @@ fn router(
             get(move || {
                 let doc = doc.clone();
                 async move { axum::Json(doc).into_response() }
+            }),
+        )
+        // Prometheus text for an operator (only with METRICS_TOKEN set, see `shared::meters`);
+        // not an API operation, so not in the OpenAPI document.
+        .route(
+            "/metrics",
+            get(shared::meters::metrics_endpoint).with_state(shared::meters::MetricsAccess {
+                token: metrics_token.map(Into::into),
+                ctx: auth_state.ctx.clone(),
             }),
         );
     // Swagger UI from assets compiled into the binary (utoipa-swagger-ui's `vendored` feature):

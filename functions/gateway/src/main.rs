@@ -20,12 +20,18 @@ fn main() {
         }
         return;
     }
-    shared::telemetry::init();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("the tokio runtime starts");
-    if let Err(e) = runtime.block_on(run()) {
+    // Inside the runtime: the trace exporter runs on it.
+    let result = runtime.block_on(async {
+        shared::telemetry::init();
+        let result = run().await;
+        shared::telemetry::shutdown().await;
+        result
+    });
+    if let Err(e) = result {
         eprintln!("gateway: {e:#}");
         std::process::exit(1);
     }

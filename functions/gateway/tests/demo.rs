@@ -21,6 +21,7 @@ fn config(database_url: String, data_dir: &std::path::Path) -> GatewayConfig {
         limits: auth::RateLimits::default(),
         create_demo: true,
         run_worker: false,
+        metrics_token: None,
     }
 }
 

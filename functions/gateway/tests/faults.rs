@@ -22,6 +22,7 @@ fn config(database_url: String, redis_url: String, data_dir: &std::path::Path) -
         limits: auth::RateLimits::default(),
         create_demo: true,
         run_worker: true,
+        metrics_token: None,
     }
 }
 

@@ -35,6 +35,7 @@ fn config(database_url: String, data_dir: &std::path::Path) -> GatewayConfig {
         limits: auth::RateLimits::default(),
         create_demo: false,
         run_worker: false,
+        metrics_token: None,
     }
 }
 

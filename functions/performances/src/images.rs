@@ -381,6 +381,7 @@ async fn enqueue(state: &PerformancesState, theater_id: Uuid, image_id: Uuid) {
     let job = ProcessPoster {
         theater_id,
         image_id,
+        traceparent: None,
     };
     if let Err(e) = state.jobs.process_poster(job).await {
         tracing::error!(error = ?e, %image_id, "enqueueing process_poster failed; the sweeper will retry");

@@ -1,0 +1,452 @@
+//! Observability (issue 14): one trace from the upload to the versioning job, `/metrics` by route
+//! template, a Redis outage in `/health` and in the metrics, liveness without dependencies.
+//!
+//! Spans go to OpenTelemetry's in-memory exporter, installed once for this test binary (the
+//! global subscriber is per process, which is why these tests have a binary of their own).
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use gateway::{GatewayConfig, build};
+use opentelemetry::trace::{SpanId, TraceId};
+use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData};
+use serde_json::{Value, json};
+use testkit::faults::PrivateRedis;
+
+const METRICS_TOKEN: &str = "metrics-test-token";
+
+fn config(database_url: String, redis_url: String, data_dir: &std::path::Path) -> GatewayConfig {
+    GatewayConfig {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        database_url,
+        redis_url,
+        redis_prefix: format!("test:{}:", uuid::Uuid::new_v4().simple()),
+        data_dir: data_dir.to_path_buf(),
+        s3_endpoint: None,
+        s3_bucket: "theatre".into(),
+        embedded_s3_port: 0,
+        cors_origins: vec![],
+        limits: auth::RateLimits::default(),
+        create_demo: true,
+        run_worker: true,
+        metrics_token: Some(METRICS_TOKEN.into()),
+    }
+}
+
+/// The spans this process finished (the exporter is installed on first use).
+fn spans() -> &'static InMemorySpanExporter {
+    static EXPORTER: OnceLock<InMemorySpanExporter> = OnceLock::new();
+    EXPORTER.get_or_init(|| {
+        let exporter = InMemorySpanExporter::default();
+        let provider = SdkTracerProvider::builder()
+            .with_simple_exporter(exporter.clone())
+            .build();
+        shared::telemetry::init_with_provider(provider);
+        exporter
+    })
+}
+
+struct Client {
+    url: String,
+    http: reqwest::Client,
+    token: String,
+}
+
+impl Client {
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+        traceparent: Option<&str>,
+    ) -> (u16, Value) {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.url))
+            .bearer_auth(&self.token)
+            .timeout(Duration::from_secs(20));
+        if let Some(traceparent) = traceparent {
+            request = request.header("traceparent", traceparent);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("the gateway answers");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn get(&self, path: &str) -> (u16, Value) {
+        self.send(reqwest::Method::GET, path, None, None).await
+    }
+
+    /// `GET /metrics` with `token`: status and text.
+    async fn metrics(&self, token: Option<&str>) -> (u16, String) {
+        let mut request = self.http.get(format!("{}/metrics", self.url));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    }
+
+    /// A document with one uploaded version, the version created and completed by requests
+    /// that carry `traceparent` (a traced client): (document id, version id, presigned URL).
+    async fn upload(&self, text: &str, traceparent: &str) -> (String, String, String) {
+        let (_, categories) = self.get("/api/v1/documents/categories").await;
+        let category = categories["items"]
+            .as_array()
+            .expect("categories")
+            .iter()
+            .find(|c| c["code"] == "technical")
+            .expect("technical category")["id"]
+            .clone();
+        let (status, doc) = self
+            .send(
+                reqwest::Method::POST,
+                "/api/v1/documents",
+                Some(json!({"title": "Акт", "category_id": category})),
+                None,
+            )
+            .await;
+        assert_eq!(status, 201, "{doc:?}");
+        let doc = doc["id"].as_str().unwrap().to_string();
+        let bytes = text.as_bytes();
+        let (status, ticket) = self
+            .send(
+                reqwest::Method::POST,
+                &format!("/api/v1/documents/{doc}/versions"),
+                Some(json!({"filename": "акт.txt", "content_type": "text/plain", "size": bytes.len()})),
+                Some(traceparent),
+            )
+            .await;
+        assert_eq!(status, 201, "{ticket:?}");
+        let upload = &ticket["upload"];
+        let url = upload["url"].as_str().unwrap().to_string();
+        let mut put = self.http.put(&url);
+        for (k, v) in upload["headers"].as_object().unwrap() {
+            if !k.eq_ignore_ascii_case("content-length") {
+                put = put.header(k.as_str(), v.as_str().unwrap());
+            }
+        }
+        let put = put.body(bytes.to_vec()).send().await.unwrap().status();
+        assert!(put.is_success(), "{put}");
+        let version = ticket["version_id"].as_str().unwrap().to_string();
+        let (status, body) = self
+            .send(
+                reqwest::Method::POST,
+                &format!("/api/v1/documents/{doc}/versions/{version}/complete"),
+                Some(json!({})),
+                Some(traceparent),
+            )
+            .await;
+        assert_eq!(status, 202, "{body:?}");
+        (doc, version, url)
+    }
+
+    async fn wait_ready(&self, doc: &str, version: &str) {
+        let start = Instant::now();
+        loop {
+            let (_, v) = self
+                .get(&format!("/api/v1/documents/{doc}/versions/{version}"))
+                .await;
+            if v["status"] == "ready" {
+                return;
+            }
+            assert_ne!(v["status"], "failed", "{v:?}");
+            assert!(start.elapsed() < Duration::from_secs(30), "{v:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+async fn serve(router: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(shared::runner::serve(listener, router));
+    url
+}
+
+async fn signed_in(url: String, login: &(String, String)) -> Client {
+    let http = reqwest::Client::new();
+    let reply: Value = http
+        .post(format!("{url}/api/v1/auth/login"))
+        .json(&json!({"email": login.0, "password": login.1}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    Client {
+        url,
+        http,
+        token: reply["access_token"]
+            .as_str()
+            .expect("signed in")
+            .to_string(),
+    }
+}
+
+fn attribute(span: &SpanData, key: &str) -> Option<String> {
+    span.attributes
+        .iter()
+        .find(|kv| kv.key.as_str() == key)
+        .map(|kv| kv.value.as_str().into_owned())
+}
+
+/// Whether `ancestor` is `span`'s parent, grandparent, ... within `by_id`.
+fn descends_from(span: &SpanData, ancestor: SpanId, by_id: &HashMap<SpanId, &SpanData>) -> bool {
+    let mut parent = span.parent_span_id;
+    for _ in 0..32 {
+        if parent == ancestor {
+            return true;
+        }
+        match by_id.get(&parent) {
+            Some(next) => parent = next.parent_span_id,
+            None => return false,
+        }
+    }
+    false
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_trace_holds_the_upload_the_complete_call_and_the_versioning_job() {
+    let exporter = spans();
+    let database = testkit::create_empty_database().await;
+    let data = tempfile::tempdir().unwrap();
+    let gw = build(config(
+        testkit::database_url(&database),
+        testkit::redis_url(),
+        data.path(),
+    ))
+    .await
+    .unwrap();
+    let login = gw.demo_login.clone().expect("demo login");
+    let _worker = gw.worker;
+    let client = signed_in(serve(gw.router).await, &login).await;
+
+    // The client's own trace, as a browser instrumented with OpenTelemetry would send it.
+    let trace = TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736").unwrap();
+    let traceparent = format!("00-{trace}-00f067aa0ba902b7-01");
+    let (doc, version, presigned) = client.upload("трассировка", &traceparent).await;
+    client.wait_ready(&doc, &version).await;
+    // A list read in the same trace: its statements run through the prepared-statement helper.
+    let (status, _) = client
+        .send(
+            reqwest::Method::GET,
+            "/api/v1/documents",
+            None,
+            Some(&traceparent),
+        )
+        .await;
+    assert_eq!(status, 200);
+
+    // The job span ends right after the version turned ready: wait for it.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let finished = loop {
+        let finished = exporter.get_finished_spans().unwrap();
+        let traced: Vec<SpanData> = finished
+            .into_iter()
+            .filter(|s| s.span_context.trace_id() == trace)
+            .collect();
+        if traced.iter().any(|s| s.name == "job version_document") {
+            break traced;
+        }
+        assert!(Instant::now() < deadline, "no job span in the trace");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let by_id: HashMap<SpanId, &SpanData> = finished
+        .iter()
+        .map(|s| (s.span_context.span_id(), s))
+        .collect();
+    let named = |name: &str| -> &SpanData {
+        finished.iter().find(|s| s.name == name).unwrap_or_else(|| {
+            let names: Vec<_> = finished.iter().map(|s| s.name.to_string()).collect();
+            panic!("no span {name} in {names:#?}")
+        })
+    };
+    let upload = named("POST /api/v1/documents/{id}/versions");
+    let complete = named("POST /api/v1/documents/{id}/versions/{version_id}/complete");
+    let job = named("job version_document");
+    // The request spans are named and labelled by their route templates.
+    assert_eq!(
+        attribute(complete, "route").as_deref(),
+        Some("/api/v1/documents/{id}/versions/{version_id}/complete")
+    );
+    assert_eq!(
+        attribute(upload, "theater_id"),
+        attribute(job, "theater_id"),
+        "the theatre is on the request and the job"
+    );
+    assert!(attribute(upload, "user_id").is_some());
+    // The job continues the complete call (through the enqueue span), in the same trace.
+    assert!(
+        descends_from(job, complete.span_context.span_id(), &by_id),
+        "the job span is not under the complete call"
+    );
+    assert_eq!(
+        attribute(job, "version_id").as_deref(),
+        Some(version.as_str())
+    );
+    // SQL statements and S3 calls are spans of that trace too.
+    assert!(
+        finished.iter().any(|s| s.name == "db.query"
+            && attribute(s, "db.query.text").is_some_and(|q| q.contains("$1")))
+    );
+    assert!(finished.iter().any(|s| s.name.starts_with("s3.")));
+    // Never a token or a presigned URL in an attribute.
+    let signature = presigned
+        .split("X-Amz-Signature=")
+        .nth(1)
+        .expect("a signed URL");
+    for span in &finished {
+        for kv in &span.attributes {
+            let value = kv.value.as_str();
+            assert!(!value.contains(&client.token), "{}: a token", span.name);
+            assert!(!value.contains(signature), "{}: a presigned URL", span.name);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn metrics_count_requests_by_route_template_and_health_tells_a_redis_outage_apart() {
+    spans();
+    let mut redis = PrivateRedis::start();
+    let database = testkit::create_empty_database().await;
+    let data = tempfile::tempdir().unwrap();
+    let gw = build(config(
+        testkit::database_url(&database),
+        redis.url(),
+        data.path(),
+    ))
+    .await
+    .unwrap();
+    let login = gw.demo_login.clone().expect("demo login");
+    let _worker = gw.worker;
+    let client = signed_in(serve(gw.router).await, &login).await;
+
+    // A few requests naming ids.
+    let (_, documents) = client.get("/api/v1/documents?limit=3").await;
+    let ids: Vec<String> = documents["items"]
+        .as_array()
+        .expect("demo documents")
+        .iter()
+        .map(|d| d["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(!ids.is_empty());
+    for id in &ids {
+        let (status, _) = client.get(&format!("/api/v1/documents/{id}")).await;
+        assert_eq!(status, 200);
+    }
+    let missing = uuid::Uuid::new_v4();
+    let (status, _) = client.get(&format!("/api/v1/documents/{missing}")).await;
+    assert_eq!(status, 404);
+
+    // Off-limits without the token.
+    assert_eq!(client.metrics(None).await.0, 401);
+    assert_eq!(client.metrics(Some("wrong")).await.0, 401);
+    let (status, text) = client.metrics(Some(METRICS_TOKEN)).await;
+    assert_eq!(status, 200);
+
+    for labels in [
+        &[
+            r#"route="/api/v1/documents/{id}""#,
+            r#"status="200""#,
+            r#"method="GET""#,
+        ][..],
+        &[r#"route="/api/v1/documents/{id}""#, r#"status="404""#][..],
+        &[r#"route="/api/v1/auth/login""#, r#"status="200""#][..],
+    ] {
+        assert!(
+            series(&text, "http_requests_total", labels),
+            "{labels:?} in\n{text}"
+        );
+        assert!(
+            series(&text, "http_request_duration_seconds_bucket", labels),
+            "{labels:?} in\n{text}"
+        );
+    }
+    assert!(
+        series(&text, "db_pool_connections_in_use", &[r#"pool="api""#]),
+        "{text}"
+    );
+    assert!(
+        series(&text, "db_pool_waiting", &[r#"pool="api""#]),
+        "{text}"
+    );
+    assert!(
+        series(&text, "jobs_queue_depth", &[r#"queue="version_document""#]),
+        "{text}"
+    );
+    // No id ever becomes a label.
+    for id in ids
+        .iter()
+        .map(String::as_str)
+        .chain([missing.to_string().as_str()])
+    {
+        assert!(!text.contains(id), "{id} in the metrics");
+    }
+    assert!(!text.contains(client.token.as_str()));
+
+    // Liveness and readiness while everything is up.
+    let (status, live) = client.get("/health/live").await;
+    assert_eq!((status, live), (200, json!({"status": "ok"})));
+    let (status, health) = client.get("/health").await;
+    assert_eq!(status, 200, "{health:?}");
+
+    // Redis goes away: readiness says which dependency, liveness still answers, and the
+    // metrics show it.
+    let errors_before = redis_errors(&client.metrics(Some(METRICS_TOKEN)).await.1);
+    redis.stop();
+    let (status, health) = client.get("/health").await;
+    assert_eq!(status, 503, "{health:?}");
+    assert_eq!(health["status"], "degraded");
+    assert_eq!(health["redis"], "unavailable");
+    assert_eq!(health["database"], "ok");
+    let (status, live) = client.get("/health/live").await;
+    assert_eq!((status, live), (200, json!({"status": "ok"})));
+    let (status, text) = client.metrics(Some(METRICS_TOKEN)).await;
+    assert_eq!(status, 200);
+    assert!(
+        series(
+            &text,
+            "health_dependency_up",
+            &[r#"dependency="redis""#, "} 0"]
+        ),
+        "{text}"
+    );
+    assert!(
+        series(
+            &text,
+            "health_dependency_up",
+            &[r#"dependency="database""#, "} 1"]
+        ),
+        "{text}"
+    );
+    assert!(redis_errors(&text) > errors_before, "{text}");
+    assert!(
+        series(
+            &text,
+            "http_requests_total",
+            &[r#"route="/health""#, r#"status="503""#]
+        ),
+        "{text}"
+    );
+    redis.resume();
+}
+
+/// Whether `text` has a line of the metric `name` holding every one of `labels`.
+fn series(text: &str, name: &str, labels: &[&str]) -> bool {
+    text.lines()
+        .any(|l| l.starts_with(name) && labels.iter().all(|label| l.contains(label)))
+}
+
+/// The sum of `redis_errors_total` over its sources.
+fn redis_errors(text: &str) -> f64 {
+    text.lines()
+        .filter(|l| l.starts_with("redis_errors_total"))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
