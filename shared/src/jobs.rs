@@ -39,6 +39,19 @@ impl ProcessPoster {
     pub const QUEUE: &'static str = "process_poster";
 }
 
+/// Fill a document template for a performance and store the result as a new document
+/// (`document_generations` row).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GenerateDocument {
+    pub theater_id: Uuid,
+    pub generation_id: Uuid,
+}
+
+impl GenerateDocument {
+    /// The queue's name without the prefix.
+    pub const QUEUE: &'static str = "generate_document";
+}
+
 /// The queue name for `job` under a Redis key prefix: `theatre:` → `theatre_version_document`.
 pub fn queue_name(redis_prefix: &str, job: &str) -> String {
     let prefix: String = redis_prefix
@@ -103,6 +116,12 @@ impl JobQueue {
     /// visible has committed.
     pub async fn process_poster(&self, job: ProcessPoster) -> anyhow::Result<()> {
         self.push(ProcessPoster::QUEUE, job).await
+    }
+
+    /// Enqueues a `GenerateDocument` job. Call only after the transaction that made the work
+    /// visible has committed.
+    pub async fn generate_document(&self, job: GenerateDocument) -> anyhow::Result<()> {
+        self.push(GenerateDocument::QUEUE, job).await
     }
 
     /// Pushes `job` onto `queue`. The first command after Redis came back can fail on the dead

@@ -9,6 +9,8 @@ pub mod db;
 #[cfg(feature = "local")]
 pub mod dev_keys;
 pub mod document_access;
+#[cfg(feature = "docx")]
+pub mod docx;
 #[cfg(feature = "local")]
 pub mod embedded_s3;
 pub mod error;
@@ -30,7 +32,11 @@ pub mod runner;
 #[cfg(feature = "storage")]
 pub mod seed;
 #[cfg(feature = "storage")]
+pub mod seed_templates;
+#[cfg(feature = "storage")]
 pub mod storage;
+#[cfg(feature = "docx")]
+pub mod templates;
 pub mod telemetry;
 pub mod text;
 pub mod uploads;

@@ -123,6 +123,7 @@ pub struct Summary {
     pub kit_lines: usize,
     pub documents: usize,
     pub versions: usize,
+    pub templates: usize,
 }
 
 /// Seeds the demo theatre created just now in the same transaction: its staff (`users` pairs
@@ -150,6 +151,8 @@ pub async fn demo_theater(
         insert_documents(client, storage, theater_id, size.documents, size.seed).await?;
     summary.documents = documents;
     summary.versions = versions;
+    summary.templates =
+        crate::seed_templates::insert_templates(client, storage, theater_id, admin_id).await?;
     crate::audit::record(
         client,
         crate::audit::AuditEntry {
