@@ -72,7 +72,7 @@ async fn claim(deps: &Deps, job: GenerateDocument) -> anyhow::Result<Option<Clai
     let row = client
         .query_opt(
             "UPDATE document_generations g
-             SET attempts = attempts + 1, processing_started_at = now()
+             SET attempts = g.attempts + 1, processing_started_at = now()
              FROM document_versions v, document_templates t
              WHERE g.theater_id = $1 AND g.id = $2 AND g.status = 'processing'
                AND v.id = g.template_version_id AND t.id = g.template_id
