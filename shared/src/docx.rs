@@ -106,7 +106,8 @@ pub fn fill(docx: &[u8], values: &Values) -> Result<Vec<u8>, DocxError> {
         if !is_text_part(&name) {
             drop(file);
             let raw = archive.by_index_raw(i).map_err(|_| DocxError::NotDocx)?;
-            out.raw_copy_file(raw).map_err(|e| DocxError::Xml(e.to_string()))?;
+            out.raw_copy_file(raw)
+                .map_err(|e| DocxError::Xml(e.to_string()))?;
             continue;
         }
         has_document |= name == "word/document.xml";
@@ -487,7 +488,10 @@ impl Run {
 /// A block of a document made by [`build`].
 #[derive(Clone, Debug)]
 pub enum Block {
-    Paragraph { runs: Vec<Run>, centered: bool },
+    Paragraph {
+        runs: Vec<Run>,
+        centered: bool,
+    },
     /// Rows of cells, each cell one paragraph of runs; the first row is the header.
     Table(Vec<Vec<Vec<Run>>>),
 }
@@ -648,7 +652,10 @@ mod tests {
 
     #[test]
     fn a_placeholder_split_across_three_runs_is_found_once() {
-        assert_eq!(placeholders(&split_runs_docx()).unwrap(), vec!["perf_title"]);
+        assert_eq!(
+            placeholders(&split_runs_docx()).unwrap(),
+            vec!["perf_title"]
+        );
     }
 
     #[test]
@@ -674,10 +681,14 @@ mod tests {
     #[test]
     fn spell_check_marks_between_runs_do_not_break_a_placeholder() {
         let xml = br#"<w:document xmlns:w="x"><w:body><w:p><w:r><w:t>{{na</w:t></w:r><w:proofErr w:type="spellStart"/><w:r><w:rPr><w:i/></w:rPr><w:t>me}}!</w:t></w:r></w:p></w:body></w:document>"#;
-        let out = String::from_utf8(fill_xml(xml, &values(&[("name", "Гамлет")])).unwrap()).unwrap();
+        let out =
+            String::from_utf8(fill_xml(xml, &values(&[("name", "Гамлет")])).unwrap()).unwrap();
         assert!(out.contains(">Гамлет</w:t>"), "{out}");
         assert!(out.contains("<w:proofErr w:type=\"spellStart\"/>"), "{out}");
-        assert!(out.contains("<w:rPr><w:i/></w:rPr><w:t xml:space=\"preserve\">!</w:t>"), "{out}");
+        assert!(
+            out.contains("<w:rPr><w:i/></w:rPr><w:t xml:space=\"preserve\">!</w:t>"),
+            "{out}"
+        );
     }
 
     #[test]
@@ -731,7 +742,10 @@ mod tests {
     fn multi_line_values_become_line_breaks() {
         let xml = br#"<w:p><w:r><w:t>{{a}}</w:t></w:r></w:p>"#;
         let out = String::from_utf8(fill_xml(xml, &values(&[("a", "x\ny")])).unwrap()).unwrap();
-        assert!(out.contains(">x</w:t><w:br/><w:t xml:space=\"preserve\">y<"), "{out}");
+        assert!(
+            out.contains(">x</w:t><w:br/><w:t xml:space=\"preserve\">y<"),
+            "{out}"
+        );
     }
 
     #[test]

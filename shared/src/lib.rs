@@ -35,9 +35,9 @@ pub mod seed;
 pub mod seed_templates;
 #[cfg(feature = "storage")]
 pub mod storage;
+pub mod telemetry;
 #[cfg(feature = "docx")]
 pub mod templates;
-pub mod telemetry;
 pub mod text;
 pub mod uploads;
 pub mod vocabulary;

@@ -90,10 +90,7 @@ pub fn passport_title_page(theater_name: &str) -> (Vec<u8>, Vec<TemplateVariable
         ]),
     ]);
     let variables = vec![
-        default(
-            var("theater_name", T::Text, "Театр", true),
-            theater_name,
-        ),
+        default(var("theater_name", T::Text, "Театр", true), theater_name),
         field(
             var("title", T::PerformanceField, "Название спектакля", true),
             "title",
@@ -104,16 +101,31 @@ pub fn passport_title_page(theater_name: &str) -> (Vec<u8>, Vec<TemplateVariable
         ),
         field(var("author", T::PerformanceField, "Автор", false), "author"),
         field(
-            var("director", T::PerformanceField, "Режиссёр-постановщик", true),
+            var(
+                "director",
+                T::PerformanceField,
+                "Режиссёр-постановщик",
+                true,
+            ),
             "director",
         ),
         field(var("genre", T::PerformanceField, "Жанр", false), "genre"),
         field(
-            var("age_rating", T::PerformanceField, "Возрастное ограничение", false),
+            var(
+                "age_rating",
+                T::PerformanceField,
+                "Возрастное ограничение",
+                false,
+            ),
             "age_rating",
         ),
         field(
-            var("duration", T::PerformanceField, "Продолжительность, мин", false),
+            var(
+                "duration",
+                T::PerformanceField,
+                "Продолжительность, мин",
+                false,
+            ),
             "duration_minutes",
         ),
         field(
@@ -124,7 +136,12 @@ pub fn passport_title_page(theater_name: &str) -> (Vec<u8>, Vec<TemplateVariable
             var("premiere_date", T::Date, "Дата премьеры", false),
             "premiere_date",
         ),
-        var("cast", T::ActorList, "Действующие лица и исполнители", false),
+        var(
+            "cast",
+            T::ActorList,
+            "Действующие лица и исполнители",
+            false,
+        ),
         var("crew", T::StaffList, "Постановочная группа", false),
         field(
             var("compiled_by", T::UserField, "Паспорт составил", false),
@@ -173,10 +190,7 @@ pub fn act_of_acceptance(theater_name: &str) -> (Vec<u8>, Vec<TemplateVariable>)
     ];
     subject.default = Some("реквизита".into());
     let variables = vec![
-        default(
-            var("theater_name", T::Text, "Театр", true),
-            theater_name,
-        ),
+        default(var("theater_name", T::Text, "Театр", true), theater_name),
         var("act_number", T::Text, "Номер акта", true),
         subject,
         var("act_date", T::Date, "Дата акта", true),

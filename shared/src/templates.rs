@@ -156,7 +156,12 @@ fn typed_text(value: &Value) -> Option<String> {
 fn typed_number(value: &Value) -> Option<f64> {
     match value {
         Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().replace([' ', '\u{a0}'], "").replace(',', ".").parse().ok(),
+        Value::String(s) => s
+            .trim()
+            .replace([' ', '\u{a0}'], "")
+            .replace(',', ".")
+            .parse()
+            .ok(),
         _ => None,
     }
 }
@@ -228,13 +233,15 @@ pub fn resolve(
                 Some(s) if var.options.contains(&s) => Ok(Some(s)),
                 _ => Err("must be one of the variable's options"),
             },
-            (TemplateVariableType::UserField, Some(v)) => match v.as_str().and_then(|id| users.get(id)) {
-                Some(user) => Ok(user
-                    .fields
-                    .get(var.field.as_deref().unwrap_or("full_name"))
-                    .cloned()),
-                None => Err("must be the id of a user of the theatre"),
-            },
+            (TemplateVariableType::UserField, Some(v)) => {
+                match v.as_str().and_then(|id| users.get(id)) {
+                    Some(user) => Ok(user
+                        .fields
+                        .get(var.field.as_deref().unwrap_or("full_name"))
+                        .cloned()),
+                    None => Err("must be the id of a user of the theatre"),
+                }
+            }
             (_, Some(v)) => typed_text(v).map(Some).ok_or("must be a text"),
         };
         let value = match from_typed {
@@ -334,7 +341,12 @@ mod tests {
         assert_eq!(r.values.scalars["title"], "Вишнёвый сад");
         let r = resolve(&vars, &Default::default(), &perf, &users);
         assert_eq!(r.values.scalars["title"], "Чайка");
-        let r = resolve(&vars, &Default::default(), &PerformanceFacts::default(), &users);
+        let r = resolve(
+            &vars,
+            &Default::default(),
+            &PerformanceFacts::default(),
+            &users,
+        );
         assert_eq!(r.values.scalars["title"], "Без названия");
         assert!(r.missing.is_empty());
     }

@@ -153,7 +153,11 @@ async fn read_all(deps: &Deps, key: &str) -> anyhow::Result<Option<Vec<u8>>> {
     let Some(object) = deps.storage.get(key).await? else {
         return Ok(None);
     };
-    let bytes = object.body.collect().await.context("reading the template")?;
+    let bytes = object
+        .body
+        .collect()
+        .await
+        .context("reading the template")?;
     Ok(Some(bytes.into_bytes().to_vec()))
 }
 
@@ -161,7 +165,13 @@ async fn read_all(deps: &Deps, key: &str) -> anyhow::Result<Option<Vec<u8>>> {
 fn file_name(template: &str, ext: &str) -> String {
     let stem: String = template
         .chars()
-        .map(|c| if c.is_alphanumeric() || c == ' ' || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_alphanumeric() || c == ' ' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .take(120)
         .collect();
     let stem = stem.trim();
@@ -196,7 +206,13 @@ async fn process(deps: &Deps, job: GenerateDocument, claim: &Claim) -> anyhow::R
         let docx = match filled {
             Ok(bytes) => bytes,
             Err(e) => {
-                fail(deps, job, claim, &format!("the template cannot be filled: {e}")).await?;
+                fail(
+                    deps,
+                    job,
+                    claim,
+                    &format!("the template cannot be filled: {e}"),
+                )
+                .await?;
                 return Ok(());
             }
         };
@@ -219,7 +235,8 @@ async fn process(deps: &Deps, job: GenerateDocument, claim: &Claim) -> anyhow::R
         } else {
             (docx, DOCX_TYPE, file_name(&claim.template_name, "docx"))
         };
-        let key = shared::keys::document_original(job.theater_id, claim.document_id, claim.version_id);
+        let key =
+            shared::keys::document_original(job.theater_id, claim.document_id, claim.version_id);
         let size = bytes.len() as i64;
         deps.storage.put(&key, bytes, content_type).await?;
         let client = deps.db.get().await?;

@@ -189,10 +189,7 @@ async fn process_poster_job(job: ProcessPoster, deps: Data<Deps>) -> Result<(), 
 
 /// The apalis handler of `generate_document`: like [`version_document_job`] (see
 /// [`generation::run`]).
-async fn generate_document_job(
-    job: GenerateDocument,
-    deps: Data<Deps>,
-) -> Result<(), BoxDynError> {
+async fn generate_document_job(job: GenerateDocument, deps: Data<Deps>) -> Result<(), BoxDynError> {
     generation::run(&deps, job)
         .await
         .map_err(|e| -> BoxDynError { format!("{e:#}").into() })

@@ -126,17 +126,20 @@ pub fn api() -> OpenApiRouter<DocumentsState> {
         .routes(routes!(tags::list_tags, tags::create_tag))
         .routes(routes!(stats::document_stats))
         .routes(routes!(
-            templates::list_templates,
-            templates::create_template
+            templates::list_document_templates,
+            templates::create_document_template
         ))
         .routes(routes!(
-            templates::get_template,
-            templates::update_template,
-            templates::delete_template
+            templates::get_document_template,
+            templates::update_document_template,
+            templates::delete_document_template
         ))
-        .routes(routes!(templates::get_variables, templates::put_variables))
-        .routes(routes!(templates::generate))
-        .routes(routes!(templates::get_generation))
+        .routes(routes!(
+            templates::get_document_template_variables,
+            templates::put_document_template_variables
+        ))
+        .routes(routes!(templates::generate_from_template))
+        .routes(routes!(templates::get_document_generation))
         .routes(routes!(
             documents::list_documents,
             documents::create_document

@@ -148,7 +148,7 @@ async fn audit_template(
     security(("bearer" = ["documents:view"])), params(PageQuery),
     responses((status = 200, body = inline(Page<DocumentTemplateView>)), (status = 403)))]
 #[instrument(skip_all)]
-pub async fn list_templates(
+pub async fn list_document_templates(
     State(state): State<DocumentsState>,
     user: AuthUser,
     Query(page): Query<PageQuery>,
@@ -195,7 +195,7 @@ pub struct CreateDocumentTemplateRequest {
     responses((status = 201, body = DocumentTemplateView), (status = 403), (status = 409),
         (status = 422)))]
 #[instrument(skip_all)]
-pub async fn create_template(
+pub async fn create_document_template(
     State(state): State<DocumentsState>,
     user: AuthUser,
     Json(body): Json<CreateDocumentTemplateRequest>,
@@ -290,7 +290,7 @@ pub async fn create_template(
     security(("bearer" = ["documents:view"])), params(("id" = Uuid, Path)),
     responses((status = 200, body = DocumentTemplateView), (status = 403), (status = 404)))]
 #[instrument(skip_all)]
-pub async fn get_template(
+pub async fn get_document_template(
     State(state): State<DocumentsState>,
     user: AuthUser,
     Path(id): Path<Uuid>,
@@ -318,7 +318,7 @@ pub struct UpdateDocumentTemplateRequest {
     responses((status = 200, body = DocumentTemplateView), (status = 403), (status = 404),
         (status = 409), (status = 412), (status = 422)))]
 #[instrument(skip_all)]
-pub async fn update_template(
+pub async fn update_document_template(
     State(state): State<DocumentsState>,
     user: AuthUser,
     Path(id): Path<Uuid>,
@@ -327,7 +327,10 @@ pub async fn update_template(
 ) -> ApiResult<Response> {
     user.require(Permission::DocumentsEdit)?;
     let mut errors = FieldErrors::new();
-    let name = errors.take("name", body.name.as_deref().map(|n| text(n, 200)).transpose());
+    let name = errors.take(
+        "name",
+        body.name.as_deref().map(|n| text(n, 200)).transpose(),
+    );
     let description = errors.take(
         "description",
         match body.description {
@@ -381,7 +384,7 @@ pub async fn update_template(
     responses((status = 204, description = "deleted"), (status = 403), (status = 404),
         (status = 412)))]
 #[instrument(skip_all)]
-pub async fn delete_template(
+pub async fn delete_document_template(
     State(state): State<DocumentsState>,
     user: AuthUser,
     Path(id): Path<Uuid>,
@@ -484,7 +487,9 @@ async fn placeholders(
                 .await?;
             Ok(Ok((version_id, names)))
         }
-        Err(e) => Ok(Err(format!("the template's current file cannot be used: {e}"))),
+        Err(e) => Ok(Err(format!(
+            "the template's current file cannot be used: {e}"
+        ))),
     }
 }
 
@@ -577,7 +582,7 @@ async fn variables_view(
     responses((status = 200, body = DocumentTemplateVariablesView), (status = 403),
         (status = 404), (status = 409, description = "the file is missing or too large")))]
 #[instrument(skip_all)]
-pub async fn get_variables(
+pub async fn get_document_template_variables(
     State(state): State<DocumentsState>,
     user: AuthUser,
     Path(id): Path<Uuid>,
@@ -617,7 +622,11 @@ fn check_variable(var: &TemplateVariable, errors: &mut FieldErrors, at: usize) {
     {
         errors.add(field("label"), m);
     }
-    if var.default.as_deref().is_some_and(|d| d.chars().count() > 10000) {
+    if var
+        .default
+        .as_deref()
+        .is_some_and(|d| d.chars().count() > 10000)
+    {
         errors.add(field("default"), "at most 10000 characters");
     }
     if [&var.label, &var.default, &var.field]
@@ -641,7 +650,10 @@ fn check_variable(var: &TemplateVariable, errors: &mut FieldErrors, at: usize) {
         TemplateVariableType::UserField => match var.field.as_deref() {
             None => {}
             Some(f) if USER_FIELDS.contains(&f) => {}
-            _ => errors.add(field("field"), format!("one of: {}", USER_FIELDS.join(", "))),
+            _ => errors.add(
+                field("field"),
+                format!("one of: {}", USER_FIELDS.join(", ")),
+            ),
         },
         _ => {
             if let Some(f) = var.field.as_deref()
@@ -682,7 +694,7 @@ fn check_variable(var: &TemplateVariable, errors: &mut FieldErrors, at: usize) {
     responses((status = 200, body = DocumentTemplateVariablesView), (status = 403),
         (status = 404), (status = 409), (status = 412), (status = 422)))]
 #[instrument(skip_all)]
-pub async fn put_variables(
+pub async fn put_document_template_variables(
     State(state): State<DocumentsState>,
     user: AuthUser,
     Path(id): Path<Uuid>,
@@ -865,9 +877,16 @@ async fn performance_facts(
             facts.fields.insert(k.to_string(), v);
         }
     };
-    for (i, name) in ["title", "subtitle", "author", "director", "genre", "age_rating"]
-        .iter()
-        .enumerate()
+    for (i, name) in [
+        "title",
+        "subtitle",
+        "author",
+        "director",
+        "genre",
+        "age_rating",
+    ]
+    .iter()
+    .enumerate()
     {
         put(name, row.get(i));
     }
@@ -898,7 +917,11 @@ async fn performance_facts(
         let kind: String = p.get(0);
         let role: String = p.get(1);
         let person: String = p.get::<_, Option<String>>(2).unwrap_or_default();
-        let understudy = if p.get::<_, bool>(3) { " (дублёр)" } else { "" };
+        let understudy = if p.get::<_, bool>(3) {
+            " (дублёр)"
+        } else {
+            ""
+        };
         let line = format!("{role} — {person}{understudy}");
         if kind == "cast" {
             facts.cast.push(line);
@@ -954,7 +977,7 @@ async fn user_facts(
         (status = 409, description = "the template has no usable DOCX"),
         (status = 422, description = "missing required variables (each listed as `values.<name>`) or values that do not fit")))]
 #[instrument(skip_all)]
-pub async fn generate(
+pub async fn generate_from_template(
     State(state): State<DocumentsState>,
     user: AuthUser,
     Path(id): Path<Uuid>,
@@ -1084,7 +1107,7 @@ pub async fn generate(
     params(("id" = Uuid, Path), ("generation_id" = Uuid, Path)),
     responses((status = 200, body = DocumentGenerationView), (status = 403), (status = 404)))]
 #[instrument(skip_all)]
-pub async fn get_generation(
+pub async fn get_document_generation(
     State(state): State<DocumentsState>,
     user: AuthUser,
     Path((id, generation_id)): Path<(Uuid, Uuid)>,

@@ -33,7 +33,9 @@ fn template_docx() -> Vec<u8> {
             centered: true,
         },
         Block::Paragraph {
-            runs: vec![Run::plain("Смета: {{amount}} руб., дата: {{day}}, акт № {{act}}")],
+            runs: vec![Run::plain(
+                "Смета: {{amount}} руб., дата: {{day}}, акт № {{act}}",
+            )],
             centered: false,
         },
         Block::Table(vec![
@@ -54,22 +56,18 @@ async fn performance(app: &TestApp, theater_id: Uuid) -> Uuid {
     )
     .await
     .unwrap();
-    for (n, (role, person)) in [("Нина Заречная", "Мария Иванова"), ("Треплев", "Иван Сидоров")]
-        .iter()
-        .enumerate()
+    for (n, (role, person)) in [
+        ("Нина Заречная", "Мария Иванова"),
+        ("Треплев", "Иван Сидоров"),
+    ]
+    .iter()
+    .enumerate()
     {
         db.execute(
             "INSERT INTO performance_cast (id, theater_id, performance_id, kind, person_name,
                  role_name, sort_order)
              VALUES ($1, $2, $3, 'cast', $4, $5, $6)",
-            &[
-                &Uuid::now_v7(),
-                &theater_id,
-                &id,
-                person,
-                role,
-                &(n as i32),
-            ],
+            &[&Uuid::now_v7(), &theater_id, &id, person, role, &(n as i32)],
         )
         .await
         .unwrap();
@@ -88,7 +86,15 @@ async fn ready_template(app: &DocApp, admin: &TestUser) -> Value {
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
     let document_id = created.body["document_id"].as_str().unwrap().to_string();
-    let version = upload_ready(app, admin, &document_id, "смета.docx", DOCX, &template_docx()).await;
+    let version = upload_ready(
+        app,
+        admin,
+        &document_id,
+        "смета.docx",
+        DOCX,
+        &template_docx(),
+    )
+    .await;
     assert_eq!(version["status"], "ready", "{version:?}");
     created.body
 }
@@ -134,7 +140,11 @@ async fn wait_generation(app: &TestApp, user: &TestUser, template_id: &str, id: 
         if reply.body["status"] != "processing" {
             return reply.body;
         }
-        assert!(Instant::now() < deadline, "still processing: {:?}", reply.body);
+        assert!(
+            Instant::now() < deadline,
+            "still processing: {:?}",
+            reply.body
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -242,7 +252,12 @@ async fn a_missing_required_variable_is_a_422_naming_it_and_nothing_is_created()
             json!({"format": "docx", "values": {"amount": 10, "day": "07.03.2026"}}),
         )
         .await;
-    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", reply.body);
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{:?}",
+        reply.body
+    );
     let fields: Vec<&str> = reply.body["errors"]
         .as_array()
         .unwrap()
@@ -312,29 +327,52 @@ async fn templates_are_tenant_scoped_and_every_change_checks_its_permission() {
     // Another theatre's administrator: every path naming this template is a 404.
     for reply in [
         app.get(&base, &outsider.token).await,
-        app.patch(&base, &outsider.token, json!({"name": "x"})).await,
+        app.patch(&base, &outsider.token, json!({"name": "x"}))
+            .await,
         app.get(&format!("{base}/variables"), &outsider.token).await,
-        app.put(&format!("{base}/variables"), &outsider.token, json!({"variables": []}))
-            .await,
-        app.post(&format!("{base}/generate"), &outsider.token, generate_body.clone())
-            .await,
+        app.put(
+            &format!("{base}/variables"),
+            &outsider.token,
+            json!({"variables": []}),
+        )
+        .await,
+        app.post(
+            &format!("{base}/generate"),
+            &outsider.token,
+            generate_body.clone(),
+        )
+        .await,
         app.get(&generation, &outsider.token).await,
         app.delete(&base, &outsider.token).await,
     ] {
         assert_eq!(reply.status, StatusCode::NOT_FOUND, "{:?}", reply.body);
     }
-    let listed = app.get("/api/v1/documents/templates", &outsider.token).await;
+    let listed = app
+        .get("/api/v1/documents/templates", &outsider.token)
+        .await;
     assert_eq!(listed.body["items"], json!([]));
     // A viewer reads but changes nothing.
     assert_eq!(app.get(&base, &viewer.token).await.status, StatusCode::OK);
     for reply in [
-        app.post("/api/v1/documents/templates", &viewer.token, json!({"name": "x"}))
-            .await,
+        app.post(
+            "/api/v1/documents/templates",
+            &viewer.token,
+            json!({"name": "x"}),
+        )
+        .await,
         app.patch(&base, &viewer.token, json!({"name": "x"})).await,
-        app.put(&format!("{base}/variables"), &viewer.token, json!({"variables": []}))
-            .await,
-        app.post(&format!("{base}/generate"), &viewer.token, generate_body.clone())
-            .await,
+        app.put(
+            &format!("{base}/variables"),
+            &viewer.token,
+            json!({"variables": []}),
+        )
+        .await,
+        app.post(
+            &format!("{base}/generate"),
+            &viewer.token,
+            generate_body.clone(),
+        )
+        .await,
         app.delete(&base, &viewer.token).await,
     ] {
         assert_eq!(reply.status, StatusCode::FORBIDDEN, "{:?}", reply.body);
@@ -342,15 +380,24 @@ async fn templates_are_tenant_scoped_and_every_change_checks_its_permission() {
     // A department head creates documents (so generates) but does not edit templates.
     for reply in [
         app.patch(&base, &head.token, json!({"name": "x"})).await,
-        app.put(&format!("{base}/variables"), &head.token, json!({"variables": []}))
-            .await,
+        app.put(
+            &format!("{base}/variables"),
+            &head.token,
+            json!({"variables": []}),
+        )
+        .await,
     ] {
         assert_eq!(reply.status, StatusCode::FORBIDDEN, "{:?}", reply.body);
     }
     let generated = app
         .post(&format!("{base}/generate"), &head.token, generate_body)
         .await;
-    assert_eq!(generated.status, StatusCode::ACCEPTED, "{:?}", generated.body);
+    assert_eq!(
+        generated.status,
+        StatusCode::ACCEPTED,
+        "{:?}",
+        generated.body
+    );
     let still = app.get(&base, &admin.token).await;
     assert_eq!(still.body["name"], "Смета спектакля");
 }
