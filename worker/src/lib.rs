@@ -1,6 +1,6 @@
 //! The background worker: apalis over Redis. It verifies and versions uploaded documents
-//! (`version_document`) and turns posters and production photos into web variants
-//! (`process_poster`).
+//! (`version_document`), turns posters and production photos into web variants
+//! (`process_poster`), and fills document templates into new documents (`generate_document`).
 //!
 //! Nothing depends on the queue alone. The database row of a version or an image says what is
 //! left to do (`processing`), every handler is idempotent, and a sweeper re-enqueues rows that

@@ -969,6 +969,107 @@ async fn user_facts(
         .collect())
 }
 
+/// 422 listing every typed value that does not fit and every required variable left empty.
+fn refuse_unresolved(resolution: &shared::templates::Resolution) -> ApiResult<()> {
+    let mut problems: Vec<FieldError> = resolution
+        .invalid
+        .iter()
+        .map(|i| FieldError {
+            field: format!("values.{}", i.name),
+            message: i.message.clone(),
+        })
+        .collect();
+    problems.extend(resolution.missing.iter().map(|name| FieldError {
+        field: format!("values.{name}"),
+        message: "is required: type a value (the performance and the default have none)".into(),
+    }));
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(problems))
+    }
+}
+
+/// What a generation is made of.
+struct NewGeneration<'a> {
+    file_version_id: Uuid,
+    performance_id: Option<Uuid>,
+    performance_title: Option<&'a str>,
+    format: TemplateOutputFormat,
+    values: serde_json::Value,
+}
+
+/// Writes the new (still empty) document and the generation row with its audit entry. The
+/// document inherits the template document's category and access list.
+async fn record_generation(
+    tx: &deadpool_postgres::Transaction<'_>,
+    user: &AuthUser,
+    template: &TemplateRow,
+    new: NewGeneration<'_>,
+) -> ApiResult<DocumentGenerationView> {
+    let document_id = Uuid::now_v7();
+    let generation_id = Uuid::now_v7();
+    let version_id = Uuid::now_v7();
+    let today = format_date(Utc::now().date_naive());
+    let name = &template.view.name;
+    let title: String = match new.performance_title {
+        Some(p) => format!("{name} — {p} — {today}"),
+        None => format!("{name} — {today}"),
+    }
+    .chars()
+    .take(300)
+    .collect();
+    tx.execute(
+        "INSERT INTO documents (id, theater_id, category_id, title, description, tags, status,
+             performance_id, allowed_role_ids, created_by)
+         VALUES ($1, $2, $3, $4, $5, ARRAY['сформировано по шаблону'], 'active', $6, $7, $8)",
+        &[
+            &document_id,
+            &user.theater_id,
+            &template.category_id,
+            &title,
+            &format!("Сформирован по шаблону «{name}»."),
+            &new.performance_id,
+            &template.allowed_role_ids,
+            &user.user_id,
+        ],
+    )
+    .await?;
+    tx.execute(
+        "INSERT INTO document_generations (id, theater_id, template_id, template_version_id,
+             performance_id, format, \"values\", document_id, version_id, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        &[
+            &generation_id,
+            &user.theater_id,
+            &template.view.id,
+            &new.file_version_id,
+            &new.performance_id,
+            &new.format.as_str(),
+            &new.values,
+            &document_id,
+            &version_id,
+            &user.user_id,
+        ],
+    )
+    .await?;
+    let view = load_generation(tx, user.theater_id, template.view.id, generation_id).await?;
+    audit::record(
+        tx,
+        AuditEntry {
+            theater_id: user.theater_id,
+            actor_id: Some(user.user_id),
+            action: "document_template.generate",
+            entity_type: "document_generation",
+            entity_id: Some(generation_id),
+            before: None,
+            after: serde_json::to_value(&view).ok(),
+        },
+    )
+    .await?;
+    Ok(view)
+}
+
 /// Generate a document from the template (202; the worker fills it and stores a new document)
 #[utoipa::path(post, path = "/api/v1/documents/templates/{id}/generate", tag = "document-templates",
     security(("bearer" = ["documents:create"])), params(("id" = Uuid, Path)),
@@ -1014,82 +1115,23 @@ pub async fn generate_from_template(
     };
     let users = user_facts(&client, user.theater_id, &variables, &body.values).await?;
     let resolution = resolve(&variables, &body.values, &facts, &users);
-    let mut problems: Vec<FieldError> = resolution
-        .invalid
-        .iter()
-        .map(|i| FieldError {
-            field: format!("values.{}", i.name),
-            message: i.message.clone(),
-        })
-        .collect();
-    problems.extend(resolution.missing.iter().map(|name| FieldError {
-        field: format!("values.{name}"),
-        message: "is required: type a value (the performance and the default have none)".into(),
-    }));
-    if !problems.is_empty() {
-        return Err(ApiError::Validation(problems));
-    }
+    refuse_unresolved(&resolution)?;
     let tx = client.transaction().await?;
-    let document_id = Uuid::now_v7();
-    let generation_id = Uuid::now_v7();
-    let version_id = Uuid::now_v7();
-    let today = format_date(Utc::now().date_naive());
-    let title: String = match &performance_title {
-        Some(p) => format!("{} — {p} — {today}", row.view.name),
-        None => format!("{} — {today}", row.view.name),
-    }
-    .chars()
-    .take(300)
-    .collect();
-    tx.execute(
-        "INSERT INTO documents (id, theater_id, category_id, title, description, tags, status,
-             performance_id, allowed_role_ids, created_by)
-         VALUES ($1, $2, $3, $4, $5, ARRAY['сформировано по шаблону'], 'active', $6, $7, $8)",
-        &[
-            &document_id,
-            &user.theater_id,
-            &row.category_id,
-            &title,
-            &format!("Сформирован по шаблону «{}».", row.view.name),
-            &body.performance_id,
-            &row.allowed_role_ids,
-            &user.user_id,
-        ],
-    )
-    .await?;
-    tx.execute(
-        "INSERT INTO document_generations (id, theater_id, template_id, template_version_id,
-             performance_id, format, \"values\", document_id, version_id, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        &[
-            &generation_id,
-            &user.theater_id,
-            &id,
-            &file_version_id,
-            &body.performance_id,
-            &body.format.as_str(),
-            &resolution.recorded(),
-            &document_id,
-            &version_id,
-            &user.user_id,
-        ],
-    )
-    .await?;
-    let view = load_generation(&tx, user.theater_id, id, generation_id).await?;
-    audit::record(
+    let view = record_generation(
         &tx,
-        AuditEntry {
-            theater_id: user.theater_id,
-            actor_id: Some(user.user_id),
-            action: "document_template.generate",
-            entity_type: "document_generation",
-            entity_id: Some(generation_id),
-            before: None,
-            after: serde_json::to_value(&view).ok(),
+        &user,
+        &row,
+        NewGeneration {
+            file_version_id,
+            performance_id: body.performance_id,
+            performance_title: performance_title.as_deref(),
+            format: body.format,
+            values: resolution.recorded(),
         },
     )
     .await?;
     tx.commit().await?;
+    let generation_id = view.id;
     let job = GenerateDocument {
         theater_id: user.theater_id,
         generation_id,

@@ -234,6 +234,25 @@ async fn a_split_placeholder_is_filled_for_a_performance_keeping_bold_italic_and
     );
     // The list became table rows: header + two cast lines.
     assert_eq!(xml.matches("<w:tr>").count(), 3);
+
+    // Re-running the finished job (a duplicate delivery) changes nothing.
+    let config =
+        worker::WorkerConfig::new(&app.database_url, &testkit::redis_url(), &app.redis_prefix);
+    let deps = worker::Deps::new(config, app.storage.clone()).unwrap();
+    let job = shared::jobs::GenerateDocument {
+        theater_id: admin.theater_id,
+        generation_id: id(&done).parse().unwrap(),
+    };
+    worker::generation::run(&deps, job).await.unwrap();
+    let versions = app
+        .get(
+            &format!("/api/v1/documents/{document_id}/versions"),
+            &admin.token,
+        )
+        .await;
+    assert_eq!(versions.body["items"].as_array().unwrap().len(), 1);
+    let again = wait_generation(&app, &admin, &template_id, &id(&done)).await;
+    assert_eq!(again["completed_at"], done["completed_at"]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
