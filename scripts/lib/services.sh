@@ -1,5 +1,7 @@
 # Makes sure PostgreSQL and Redis are installed and answering on 127.0.0.1 (sourced by
 # scripts/start, scripts/test and .ci/run). Installs them with apt-get where they are missing.
+# ensure_office_tools does the same for LibreOffice and poppler-utils (PDF output of document
+# templates, previews of office files, and the tests that read those PDFs).
 
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
@@ -90,5 +92,18 @@ ensure_services() {
     echo "Redis: using REDIS_URL (not managed here)"
   else
     ensure_redis
+  fi
+}
+
+# LibreOffice headless (writer only, no GUI: ~25 s and ~200 MB with apt-get here) and pdftotext.
+# Best effort: without them PDF generation fails with a readable reason and the tests that need
+# them check that reason instead, so a machine where apt-get cannot run still tests the rest.
+ensure_office_tools() {
+  if command -v soffice >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1; then
+    return 0
+  fi
+  echo "LibreOffice or pdftotext is missing: installing libreoffice-writer-nogui and poppler-utils"
+  if ! apt_install --no-install-recommends libreoffice-writer-nogui poppler-utils; then
+    echo "could not install LibreOffice; PDF generation will report that it is missing" >&2
   fi
 }

@@ -417,6 +417,18 @@ const CONSTRAINTS: &[ConstraintMeaning] = &[
         field: "department_id",
         message: "no such department in this theatre",
     },
+    ConstraintMeaning {
+        name: "document_templates_name_key",
+        status: StatusCode::CONFLICT,
+        field: "name",
+        message: "a template with this name already exists in this theatre",
+    },
+    ConstraintMeaning {
+        name: "document_templates_document_key",
+        status: StatusCode::CONFLICT,
+        field: "document_id",
+        message: "this document already backs another template",
+    },
 ];
 
 /// Registers nothing at run time: other modules' constraints are added to [`CONSTRAINTS`].

@@ -51,6 +51,22 @@ impl ProcessPoster {
 
 pub use crate::redis::queue_name;
 
+/// Fill a document template for a performance and store the result as a new document
+/// (`document_generations` row).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GenerateDocument {
+    pub theater_id: Uuid,
+    pub generation_id: Uuid,
+    /// As [`VersionDocument::traceparent`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traceparent: Option<TraceParent>,
+}
+
+impl GenerateDocument {
+    /// The queue's name without the prefix.
+    pub const QUEUE: &'static str = "generate_document";
+}
+
 /// How often an idle worker looks for scheduled jobs. apalis-redis only moves pushed jobs to
 /// the active list on this tick, so it bounds enqueue→start latency (default 30 s upstream).
 pub fn default_poll_interval() -> Duration {
@@ -108,6 +124,13 @@ impl JobQueue {
     pub async fn process_poster(&self, mut job: ProcessPoster) -> anyhow::Result<()> {
         job.traceparent = job.traceparent.or_else(TraceParent::current);
         self.push(ProcessPoster::QUEUE, job).await
+    }
+
+    /// Enqueues a `GenerateDocument` job. Call only after the transaction that made the work
+    /// visible has committed.
+    pub async fn generate_document(&self, mut job: GenerateDocument) -> anyhow::Result<()> {
+        job.traceparent = job.traceparent.or_else(TraceParent::current);
+        self.push(GenerateDocument::QUEUE, job).await
     }
 
     /// Pushes `job` onto `queue`. The first command after Redis came back can fail on the dead

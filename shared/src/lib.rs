@@ -9,6 +9,8 @@ pub mod db;
 #[cfg(feature = "local")]
 pub mod dev_keys;
 pub mod document_access;
+#[cfg(feature = "docx")]
+pub mod docx;
 #[cfg(feature = "local")]
 pub mod embedded_s3;
 pub mod error;
@@ -32,8 +34,12 @@ pub mod runner;
 #[cfg(feature = "storage")]
 pub mod seed;
 #[cfg(feature = "storage")]
+pub mod seed_templates;
+#[cfg(feature = "storage")]
 pub mod storage;
 pub mod telemetry;
+#[cfg(feature = "docx")]
+pub mod templates;
 pub mod text;
 pub mod uploads;
 pub mod vocabulary;

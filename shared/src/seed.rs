@@ -130,6 +130,7 @@ pub struct Summary {
     pub events: usize,
     pub participants: usize,
     pub reservations: usize,
+    pub templates: usize,
 }
 
 /// Seeds the demo theatre created just now in the same transaction: its staff (`users` pairs
@@ -172,6 +173,8 @@ pub async fn demo_theater(
     summary.events = seeded.events;
     summary.participants = seeded.participants;
     summary.reservations = seeded.reservations;
+    summary.templates =
+        crate::seed_templates::insert_templates(client, storage, theater_id, admin_id).await?;
     crate::audit::record(
         client,
         crate::audit::AuditEntry {

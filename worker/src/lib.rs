@@ -1,6 +1,6 @@
 //! The background worker: apalis over Redis. It verifies and versions uploaded documents
-//! (`version_document`) and turns posters and production photos into web variants
-//! (`process_poster`).
+//! (`version_document`), turns posters and production photos into web variants
+//! (`process_poster`), and fills document templates into new documents (`generate_document`).
 //!
 //! Nothing depends on the queue alone. The database row of a version or an image says what is
 //! left to do (`processing`), every handler is idempotent, and a sweeper re-enqueues rows that
@@ -17,13 +17,14 @@ use apalis::prelude::*;
 use apalis_redis::RedisStorage;
 use shared::config::{ConfigError, optional, parsed_or};
 use shared::db::Pool;
-use shared::jobs::{JobQueue, ProcessPoster, VersionDocument, queue_config};
+use shared::jobs::{GenerateDocument, JobQueue, ProcessPoster, VersionDocument, queue_config};
 use shared::storage::{Storage, StorageConfig};
 use tokio::sync::watch;
 
 pub mod bounded;
 pub mod expiry;
 pub mod extract;
+pub mod generation;
 pub mod liveness;
 pub mod posters;
 pub mod preview;
@@ -326,6 +327,23 @@ pub async fn sample_queues(deps: &Deps) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The apalis handler of `generate_document`: like [`version_document_job`] (see
+/// [`generation::run`]).
+async fn generate_document_job(
+    job: GenerateDocument,
+    deps: Data<Deps>,
+    attempt: Attempt,
+) -> Result<(), BoxDynError> {
+    let span = job_span(GenerateDocument::QUEUE, job.theater_id, job.traceparent);
+    observed(
+        GenerateDocument::QUEUE,
+        span,
+        &attempt,
+        generation::run(&deps, job),
+    )
+    .await
+}
+
 /// A running worker (in-process); stops gracefully on [`WorkerHandle::shutdown`].
 pub struct WorkerHandle {
     stop: watch::Sender<bool>,
@@ -459,7 +477,13 @@ async fn consume(deps: &Deps, mut stop: watch::Receiver<bool>) -> Result<Ended, 
         ProcessPoster::QUEUE,
         config.poll_interval,
     );
+    let generation_queue = queue_config(
+        &config.redis_prefix,
+        GenerateDocument::QUEUE,
+        config.poll_interval,
+    );
     let instance = uuid::Uuid::new_v4().simple();
+    let generation_worker_name = format!("generate-document-{instance}");
     let worker_name = format!("version-document-{instance}");
     let poster_worker_name = format!("process-poster-{instance}");
     let factory_deps = deps.clone();
@@ -475,10 +499,20 @@ async fn consume(deps: &Deps, mut stop: watch::Receiver<bool>) -> Result<Ended, 
         .with_backoff(backoff.make_backoff());
     let watched = conn.clone();
     let poster_conn = conn.clone();
+    let generation_conn = conn.clone();
+    let generation_deps = deps.clone();
+    let generation_policy = policy.clone();
     let poster_policy = policy.clone();
-    let (documents_alive, posters_alive) =
-        (liveness::Liveness::default(), liveness::Liveness::default());
-    let (documents_seen, posters_seen) = (documents_alive.clone(), posters_alive.clone());
+    let (documents_alive, posters_alive, generations_alive) = (
+        liveness::Liveness::default(),
+        liveness::Liveness::default(),
+        liveness::Liveness::default(),
+    );
+    let (documents_seen, posters_seen, generations_seen) = (
+        documents_alive.clone(),
+        posters_alive.clone(),
+        generations_alive.clone(),
+    );
     let monitor = Monitor::new()
         .register(move |_restarts| {
             WorkerBuilder::new(worker_name.clone())
@@ -511,6 +545,23 @@ async fn consume(deps: &Deps, mut stop: watch::Receiver<bool>) -> Result<Ended, 
                 .catch_panic()
                 .build(process_poster_job)
         })
+        .register(move |_restarts| {
+            WorkerBuilder::new(generation_worker_name.clone())
+                .backend(
+                    RedisStorage::<GenerateDocument>::new(generation_conn.clone())
+                        .with_config(generation_queue.clone()),
+                )
+                .data(generation_deps.clone())
+                .on_event({
+                    let seen = generations_seen.clone();
+                    move |ctx, ev| seen.observe(ctx, ev)
+                })
+                // Each job may run LibreOffice (a few hundred MB): as few at once as posters.
+                .concurrency(generation_deps.config.poster_concurrency.max(1))
+                .retry(generation_policy.clone())
+                .catch_panic()
+                .build(generate_document_job)
+        })
         .shutdown_timeout(Duration::from_secs(30));
     let context = monitor.context();
     // A healthy worker heartbeats every poll interval; five silent ones while idle is a stall.
@@ -518,6 +569,7 @@ async fn consume(deps: &Deps, mut stop: watch::Receiver<bool>) -> Result<Ended, 
     let watchers = [
         tokio::spawn(documents_alive.watch("version_document", config.poll_interval, quiet)),
         tokio::spawn(posters_alive.watch("process_poster", config.poll_interval, quiet)),
+        tokio::spawn(generations_alive.watch("generate_document", config.poll_interval, quiet)),
     ];
     let running = monitor.run();
     tokio::pin!(running);
@@ -591,6 +643,11 @@ async fn sweep_forever(deps: Deps) {
             Ok(n) => tracing::warn!(count = n, "re-enqueued images stuck in processing"),
             Err(e) => tracing::error!(error = ?e, "sweeping stuck images failed"),
         }
+        match sweep_generations(&deps, deps.config.stuck_after).await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(count = n, "re-enqueued generations stuck in processing"),
+            Err(e) => tracing::error!(error = ?e, "sweeping stuck generations failed"),
+        }
         match expiry::expire_pending(&deps, expiry::PENDING_GRACE).await {
             Ok(expired) if expired != expiry::Expired::default() => {
                 tracing::info!(?expired, "expired unconfirmed uploads")
@@ -662,11 +719,37 @@ pub async fn sweep_images(deps: &Deps, stuck_after: Duration) -> anyhow::Result<
     Ok(rows.len())
 }
 
+/// One sweep of document generations: those `processing` (last claimed) before `stuck_after`
+/// get a fresh `generate_document` job; their clock is reset likewise.
+pub async fn sweep_generations(deps: &Deps, stuck_after: Duration) -> anyhow::Result<usize> {
+    let client = deps.db.get().await?;
+    let rows = client
+        .query(
+            "UPDATE document_generations SET processing_started_at = now()
+             WHERE status = 'processing'
+               AND processing_started_at < now() - make_interval(secs => $1)
+             RETURNING theater_id, id",
+            &[&stuck_after.as_secs_f64()],
+        )
+        .await?;
+    for row in &rows {
+        deps.jobs
+            .generate_document(GenerateDocument {
+                theater_id: row.get(0),
+                generation_id: row.get(1),
+                traceparent: None,
+            })
+            .await?;
+    }
+    Ok(rows.len())
+}
+
 /// One unit of work found in the database by [`drain_once`].
 #[derive(Clone, Copy, Debug)]
 enum Waiting {
     Version(VersionDocument),
     Image(ProcessPoster),
+    Generation(GenerateDocument),
 }
 
 impl Waiting {
@@ -674,6 +757,7 @@ impl Waiting {
         match self {
             Waiting::Version(job) => versioning::run(deps, job).await,
             Waiting::Image(job) => posters::run(deps, job).await,
+            Waiting::Generation(job) => generation::run(deps, job).await,
         }
     }
 }
@@ -697,6 +781,13 @@ pub async fn drain_once(deps: &Deps) -> anyhow::Result<usize> {
             &[],
         )
         .await?;
+    let generations = client
+        .query(
+            "SELECT theater_id, id FROM document_generations WHERE status = 'processing'
+             ORDER BY created_at",
+            &[],
+        )
+        .await?;
     drop(client);
     let jobs: Vec<Waiting> = versions
         .iter()
@@ -711,6 +802,13 @@ pub async fn drain_once(deps: &Deps) -> anyhow::Result<usize> {
             Waiting::Image(ProcessPoster {
                 theater_id: r.get(0),
                 image_id: r.get(1),
+                traceparent: None,
+            })
+        }))
+        .chain(generations.iter().map(|r| {
+            Waiting::Generation(GenerateDocument {
+                theater_id: r.get(0),
+                generation_id: r.get(1),
                 traceparent: None,
             })
         }))

@@ -20,6 +20,7 @@ pub mod documents;
 pub mod domain;
 pub mod stats;
 pub mod tags;
+pub mod templates;
 pub mod versions;
 
 /// Limits of uploads and of the URLs handed out.
@@ -110,6 +111,7 @@ impl DocumentsState {
         (name = "documents", description = "Documents, their versions and search"),
         (name = "document-categories", description = "Document categories"),
         (name = "document-tags", description = "Document tags"),
+        (name = "document-templates", description = "DOCX templates with typed variables, filled for a performance"),
     )
 )]
 struct ApiDoc;
@@ -123,6 +125,21 @@ pub fn api() -> OpenApiRouter<DocumentsState> {
         ))
         .routes(routes!(tags::list_tags, tags::create_tag))
         .routes(routes!(stats::document_stats))
+        .routes(routes!(
+            templates::list_document_templates,
+            templates::create_document_template
+        ))
+        .routes(routes!(
+            templates::get_document_template,
+            templates::update_document_template,
+            templates::delete_document_template
+        ))
+        .routes(routes!(
+            templates::get_document_template_variables,
+            templates::put_document_template_variables
+        ))
+        .routes(routes!(templates::generate_from_template))
+        .routes(routes!(templates::get_document_generation))
         .routes(routes!(
             documents::list_documents,
             documents::create_document

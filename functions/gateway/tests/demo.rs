@@ -248,7 +248,25 @@ async fn the_first_start_seeds_a_demo_theatre_with_data_on_every_screen_once() {
     // bytes really are in the store.
     let documents = api.get(&admin, "/documents?limit=200").await;
     let documents = documents["items"].as_array().unwrap();
-    assert_eq!(documents.len(), seeded.documents);
+    // Each seeded template is backed by a document of its own.
+    assert_eq!(documents.len(), seeded.documents + seeded.templates);
+    let templates = api.get(&admin, "/documents/templates").await;
+    let templates = templates["items"].as_array().unwrap();
+    assert_eq!(templates.len(), 2);
+    for template in templates {
+        let variables = api
+            .get(
+                &admin,
+                &format!(
+                    "/documents/templates/{}/variables",
+                    template["id"].as_str().unwrap()
+                ),
+            )
+            .await;
+        assert_eq!(variables["file_error"], Value::Null, "{variables}");
+        assert_eq!(variables["undefined"], json!([]), "{variables}");
+        assert!(variables["placeholders"].as_array().unwrap().len() >= 8);
+    }
     let mut with_history = 0;
     for doc in documents {
         let versions = api

@@ -68,6 +68,8 @@ enum Res {
     ChecklistItem,
     ChecklistTemplate,
     ReportSchedule,
+    DocumentTemplate,
+    DocumentGeneration,
 }
 
 /// Path prefix → the resource each of its path parameters names. The longest matching prefix
@@ -88,6 +90,13 @@ const ROWS: &[(&str, &[(&str, Res)])] = &[
     (
         "/api/v1/documents/{id}",
         &[("id", Res::Document), ("version_id", Res::Version)],
+    ),
+    (
+        "/api/v1/documents/templates/{id}",
+        &[
+            ("id", Res::DocumentTemplate),
+            ("generation_id", Res::DocumentGeneration),
+        ],
     ),
     ("/api/v1/schedule/venues/{id}", &[("id", Res::Venue)]),
     (
@@ -168,6 +177,10 @@ fn body_override(method: &str, path: &str, ids: &HashMap<Res, Uuid>) -> Option<V
         ("post", "/api/v1/inventory/items/{id}/photos") => {
             json!({"filename": "a.png", "content_type": "image/png", "size": 100})
         }
+        ("post", "/api/v1/documents/templates/{id}/generate") => {
+            json!({"format": "docx", "values": {}})
+        }
+        ("put", "/api/v1/documents/templates/{id}/variables") => json!({"variables": []}),
         ("post", "/api/v1/documents/{id}/versions") => {
             json!({"filename": "a.pdf", "content_type": "application/pdf", "size": 100})
         }
@@ -382,6 +395,30 @@ async fn seed(api: &Api, a: &Theatre) -> (HashMap<Res, Uuid>, String) {
         Res::Version,
         version["version_id"].as_str().unwrap().parse().unwrap(),
     );
+    // A document template, and a generation of it (written straight into the table: making
+    // one through the API needs the worker to have verified the template's file).
+    let template = api
+        .ok(
+            "post",
+            "/api/v1/documents/templates",
+            t,
+            json!({"name": "Матрица"}),
+        )
+        .await;
+    ids.insert(Res::DocumentTemplate, id(&template));
+    let generation = Uuid::now_v7();
+    api.db
+        .execute(
+            "INSERT INTO document_generations (id, theater_id, template_id, template_version_id,
+                 format, \"values\", document_id, version_id, status)
+             SELECT $1, theater_id, id, gen_random_uuid(), 'docx', '{}', document_id,
+                 gen_random_uuid(), 'failed'
+             FROM document_templates WHERE id = $2",
+            &[&generation, &id(&template)],
+        )
+        .await
+        .unwrap();
+    ids.insert(Res::DocumentGeneration, generation);
     seed_schedule(api, a, &mut ids).await;
     let report_schedule = api
         .ok(

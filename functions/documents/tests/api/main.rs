@@ -4,4 +4,5 @@
 mod access;
 mod documents;
 mod helpers;
+mod templates;
 mod versions;
