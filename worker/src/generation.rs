@@ -267,6 +267,7 @@ async fn process(deps: &Deps, job: GenerateDocument, claim: &Claim) -> anyhow::R
         VersionDocument {
             theater_id: job.theater_id,
             version_id: claim.version_id,
+            traceparent: job.traceparent,
         },
     )
     .await?;

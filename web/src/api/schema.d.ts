@@ -238,6 +238,95 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/documents/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List templates */
+        get: operations["list_document_templates"];
+        put?: never;
+        /** Create a template (then upload its DOCX as a version of its document) */
+        post: operations["create_document_template"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/documents/templates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a template */
+        get: operations["get_document_template"];
+        put?: never;
+        post?: never;
+        /** Delete a template (its document and the documents made from it stay) */
+        delete: operations["delete_document_template"];
+        options?: never;
+        head?: never;
+        /** Update a template */
+        patch: operations["update_document_template"];
+        trace?: never;
+    };
+    "/api/v1/documents/templates/{id}/generate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Generate a document from the template (202; the worker fills it and stores a new document) */
+        post: operations["generate_from_template"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/documents/templates/{id}/generations/{generation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A generation's progress and result */
+        get: operations["get_document_generation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/documents/templates/{id}/variables": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A template's variables, with the placeholders discovered in its DOCX */
+        get: operations["get_document_template_variables"];
+        /** Replace a template's variable definitions */
+        put: operations["put_document_template_variables"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/documents/{id}": {
         parameters: {
             query?: never;
@@ -1423,6 +1512,94 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the reports the caller may run
+         * @description Every report whose permissions the caller holds, with the parameters it reads.
+         */
+        get: operations["list_reports"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List scheduled reports */
+        get: operations["list_report_schedules"];
+        put?: never;
+        /**
+         * Schedule a report
+         * @description Needs `documents:create` and every permission of the report. The first slot is the first
+         *     one after now; results become versions of one document (category finance for reports with
+         *     financial figures, other otherwise).
+         */
+        post: operations["create_report_schedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/schedules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a scheduled report
+         * @description The result document and its versions stay.
+         */
+        delete: operations["delete_report_schedule"];
+        options?: never;
+        head?: never;
+        /** Change a scheduled report */
+        patch: operations["update_report_schedule"];
+        trace?: never;
+    };
+    "/api/v1/reports/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Run a report
+         * @description The report as JSON (default) or a CSV, XLSX or PDF attachment. Which parameters each report
+         *     reads is in `GET /api/v1/reports` and on each parameter below; a parameter the report does
+         *     not read is a 422. A file larger than the inline limit (4 MB by default: Lambda answers
+         *     at most 6 MB, base64 included) is written to storage and answered with 303 to a download
+         *     link valid for 15 minutes.
+         */
+        get: operations["run_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/roles": {
         parameters: {
             query?: never;
@@ -2028,8 +2205,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Probes the database and Redis, each with a short timeout, and reports the worker. */
+        /** Readiness: PostgreSQL, Redis and the worker */
         get: operations["health"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Liveness: the process answers (no dependency is touched) */
+        get: operations["live"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2379,6 +2573,18 @@ export interface components {
             /** @default  */
             title: string;
         };
+        CreateDocumentTemplateRequest: {
+            /** Format: uuid */
+            category_id?: string | null;
+            description?: string | null;
+            /**
+             * Format: uuid
+             * @description An existing document whose current version is the DOCX. Without it a new document is
+             *     made for the template (in `category_id`, or the category `other`).
+             */
+            document_id?: string | null;
+            name: string;
+        };
         CreateEventRequest: {
             /**
              * @description With `start_date` and `end_date` (local dates, inclusive) instead of times.
@@ -2640,6 +2846,25 @@ export interface components {
             /** @default  */
             title: string;
         };
+        /** @description A new scheduled report. */
+        CreateReportScheduleRequest: {
+            cadence: components["schemas"]["ReportCadence"];
+            /**
+             * Format: int32
+             * @description Weekly: ISO weekday 1 (Monday) … 7; monthly: 1 … 28; omitted for daily.
+             */
+            day?: number | null;
+            format: components["schemas"]["ReportFormat"];
+            is_active?: boolean | null;
+            params?: components["schemas"]["ReportScheduleParams"];
+            /** @description User ids of this theatre. */
+            recipients?: string[];
+            report: components["schemas"]["ReportCode"];
+            /** @description Local time `HH:MM` in the theatre's zone. */
+            time: string;
+            /** @description The result document's title (default: the report's title). */
+            title?: string | null;
+        };
         CreateReservationRequest: {
             /** Format: uuid */
             item_id: string;
@@ -2876,6 +3101,36 @@ export interface components {
             recategorized: components["schemas"]["CategoryChange"][];
             removed: components["schemas"]["DocumentState"][];
         };
+        /** @description One generation of a document from a template. */
+        DocumentGenerationView: {
+            /** Format: date-time */
+            completed_at?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: uuid
+             * @description The new document; its version appears when the generation is ready.
+             */
+            document_id: string;
+            error?: string | null;
+            /** @description `docx` or `pdf`. */
+            format: string;
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            performance_id?: string | null;
+            /** @description `processing` → `ready` | `failed` (with `error`). */
+            status: string;
+            /** Format: uuid */
+            template_id: string;
+            /**
+             * @description The values filled in, by variable name (texts as written into the document; lists as
+             *     arrays).
+             */
+            values: Record<string, never>;
+            /** Format: uuid */
+            version_id: string;
+        };
         /** @description A document filed in the passport, with its current version (none while nothing is ready). */
         DocumentState: {
             category: components["schemas"]["PassportCategory"];
@@ -2902,6 +3157,57 @@ export interface components {
              *     `failed`).
              */
             versions_by_status: components["schemas"]["DocumentBucket"][];
+        };
+        /** @description A template's variables: the stored definitions, and the placeholders of the file. */
+        DocumentTemplateVariablesView: {
+            /** @description Why the current file cannot be used (none yet, not a DOCX); null when it can. */
+            file_error?: string | null;
+            /**
+             * Format: uuid
+             * @description The document version the placeholders were read from.
+             */
+            file_version_id?: string | null;
+            /** @description Placeholders found in the file, in order. */
+            placeholders: string[];
+            /** Format: uuid */
+            template_id: string;
+            /** @description Placeholders of the file that have no stored definition. */
+            undefined: string[];
+            /** @description Stored definitions whose placeholder is not in the file. */
+            unused: string[];
+            /**
+             * @description Every variable generation uses: the stored definitions, then placeholders without one
+             *     (as optional text).
+             */
+            variables: components["schemas"]["TemplateVariable"][];
+        };
+        /** @description A template as the API shows it. */
+        DocumentTemplateView: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            created_by?: string | null;
+            /**
+             * Format: uuid
+             * @description The document's current version (the file generation reads); null until one is ready.
+             */
+            current_version_id?: string | null;
+            description?: string | null;
+            /**
+             * Format: uuid
+             * @description The document holding the DOCX: upload the file (and new versions of it) through
+             *     `POST /api/v1/documents/{document_id}/versions`.
+             */
+            document_id: string;
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @description The placeholders found in the current version (as of its last reading). */
+            placeholders: string[];
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: int32 */
+            version: number;
         };
         /** @description A document as the API shows it. */
         DocumentView: {
@@ -3057,6 +3363,19 @@ export interface components {
             document: components["schemas"]["PassportDocument"];
             guess?: components["schemas"]["Guess"] | null;
         };
+        GenerateDocumentRequest: {
+            format: components["schemas"]["TemplateOutputFormat"];
+            /**
+             * Format: uuid
+             * @description The performance whose fields, cast and crew fill the variables that were not typed.
+             */
+            performance_id?: string | null;
+            /**
+             * @description Typed values by variable name: texts, numbers, dates as `YYYY-MM-DD`, a user's id for
+             *     `user_field`, arrays of texts for lists.
+             */
+            values?: Record<string, never>;
+        };
         /** @description What auto-filing proposes for one file name. */
         Guess: {
             category: components["schemas"]["PassportCategory"];
@@ -3069,18 +3388,32 @@ export interface components {
             reason: string;
         };
         Health: {
+            /** @description `ok` or `unavailable` (PostgreSQL did not answer `SELECT 1` within 2 s). */
             database: string;
+            /** @description `ok` or `unavailable` (Redis did not answer `PING` within 2 s). */
             redis: string;
-            /** @description `ok` or `degraded`. */
+            /**
+             * @description `ok` or `degraded`.
+             * @example ok
+             */
             status: string;
             /**
-             * @description The in-process background worker: `ok` (consuming), `restarting` (its queue connection
-             *     failed; it reconnects with backoff); absent when this process runs no worker.
+             * @description The background worker: `ok` (consuming; in another process: a consumer heartbeated
+             *     recently), `restarting` (the in-process worker lost its queue connection and reconnects
+             *     with backoff), `dead` (no consumer heartbeated for longer than
+             *     `WORKER_STALE_AFTER_SECONDS`, default 60), `unknown` (Redis, where heartbeats are kept,
+             *     is unreachable). Absent when no worker ever served this deployment's queues.
              */
             worker?: string | null;
             /**
              * Format: int64
-             * @description How many times the worker was restarted after a failure.
+             * @description Seconds since a worker's last heartbeat (read from Redis; absent for an in-process
+             *     worker and when unknown).
+             */
+            worker_last_seen_seconds?: number | null;
+            /**
+             * Format: int64
+             * @description How many times the in-process worker was restarted after a failure.
              */
             worker_restarts?: number | null;
         };
@@ -3349,6 +3682,14 @@ export interface components {
              * @default []
              */
             ids: string[];
+        };
+        /** @description `GET /health/live`'s body. */
+        Liveness: {
+            /**
+             * @description Always `ok`: the process answers.
+             * @example ok
+             */
+            status: string;
         };
         /** @description Both fields are required: a body without them is a 422 naming the missing field. */
         LoginRequest: {
@@ -3803,6 +4144,10 @@ export interface components {
             /** Format: int32 */
             required: number;
         };
+        PutDocumentTemplateVariablesRequest: {
+            /** @description The complete list, in the order of the generation form; replaces what was stored. */
+            variables: components["schemas"]["TemplateVariable"][];
+        };
         /** @description A kit line (item, section, scene) needed in another quantity. */
         QuantityChange: {
             /** Format: uuid */
@@ -3857,6 +4202,155 @@ export interface components {
         Repertoire: {
             items: components["schemas"]["PerformanceView"][];
         };
+        /**
+         * @description How often a scheduled report runs.
+         * @enum {string}
+         */
+        ReportCadence: "daily" | "weekly" | "monthly";
+        /**
+         * @description A report's code.
+         * @enum {string}
+         */
+        ReportCode: "inventory_stock" | "inventory_value" | "inventory_movements" | "inventory_usage" | "inventory_overdue" | "performances_by_status" | "passport_readiness" | "kit_shortages" | "events_by_kind" | "venue_utilisation" | "participant_load" | "documents_by_category" | "document_versions";
+        /** @description A column: its key (JSON), its title (CSV, XLSX, PDF headers) and its type. */
+        ReportColumn: {
+            key: string;
+            kind: components["schemas"]["ReportColumnKind"];
+            title: string;
+        };
+        /**
+         * @description The type of a column: how a cell is written in each format.
+         * @enum {string}
+         */
+        ReportColumnKind: "text" | "integer" | "money" | "hours" | "percent" | "date" | "date_time";
+        /**
+         * @description What the report is delivered as.
+         * @enum {string}
+         */
+        ReportFormat: "json" | "csv" | "xlsx" | "pdf";
+        /**
+         * @description How stock reports group items.
+         * @enum {string}
+         */
+        ReportGroupBy: "status" | "category" | "location" | "condition";
+        /** @description One report the caller may run. */
+        ReportInfo: {
+            code: components["schemas"]["ReportCode"];
+            description: string;
+            formats: components["schemas"]["ReportFormat"][];
+            /** @description Whether `from` and `to` are required. */
+            over_period: boolean;
+            /** @description The query parameters it reads besides `format`. */
+            params: components["schemas"]["ReportParam"][];
+            /** @description Every permission it needs (the caller holds them all). */
+            permissions: string[];
+            title: string;
+        };
+        /** @description The reports the caller may run. */
+        ReportList: {
+            items: components["schemas"]["ReportInfo"][];
+        };
+        /**
+         * @description A parameter a report reads besides `format`.
+         * @enum {string}
+         */
+        ReportParam: "from" | "to" | "group_by" | "order" | "limit";
+        /** @description The JSON form of a report. */
+        ReportResult: {
+            /** @description The report's code. */
+            code: string;
+            /** @description The columns in order; each row has a member per column key. */
+            columns: components["schemas"]["ReportColumn"][];
+            /**
+             * Format: date
+             * @description First local date of the period (reports over a period).
+             */
+            from?: string | null;
+            /** Format: date-time */
+            generated_at: string;
+            /**
+             * @description One object per row, keyed by column key: integers and money are numbers, dates
+             *     `YYYY-MM-DD`, local times `YYYY-MM-DDTHH:MM:SS`, missing values `null`.
+             */
+            rows: Record<string, never>[];
+            /** @description The theatre's name. */
+            theatre: string;
+            /** @description The IANA zone dates and times are local to. */
+            timezone: string;
+            title: string;
+            /**
+             * Format: date
+             * @description Last local date of the period, inclusive.
+             */
+            to?: string | null;
+        };
+        /** @description The last run of a definition. */
+        ReportRunView: {
+            error?: string | null;
+            /** Format: date-time */
+            finished_at?: string | null;
+            /** Format: date-time */
+            slot_start: string;
+            /** @description `running`, `done` or `failed`. */
+            status: string;
+            /**
+             * Format: uuid
+             * @description The document version the run stored.
+             */
+            version_id?: string | null;
+        };
+        /** @description The parameters a scheduled report keeps (the period comes from each slot). */
+        ReportScheduleParams: {
+            group_by?: components["schemas"]["ReportGroupBy"] | null;
+            /** Format: int64 */
+            limit?: number | null;
+            order?: components["schemas"]["ReportUsageOrder"] | null;
+        };
+        /** @description A scheduled report. */
+        ReportScheduleView: {
+            cadence: components["schemas"]["ReportCadence"];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            created_by: string;
+            /**
+             * Format: int32
+             * @description Weekly: ISO weekday 1 (Monday) … 7; monthly: day of month 1 … 28; daily: null.
+             */
+            day?: number | null;
+            /**
+             * Format: uuid
+             * @description The document whose versions are the results (after the first run).
+             */
+            document_id?: string | null;
+            format: components["schemas"]["ReportFormat"];
+            /** Format: uuid */
+            id: string;
+            is_active: boolean;
+            last_run?: components["schemas"]["ReportRunView"] | null;
+            /**
+             * Format: date-time
+             * @description The next slot (when active).
+             */
+            next_run_at?: string | null;
+            params: components["schemas"]["ReportScheduleParams"];
+            /** @description Users of the theatre the result is for. */
+            recipients: string[];
+            report: components["schemas"]["ReportCode"];
+            /** @description Local time of the theatre's zone, `HH:MM`. */
+            time: string;
+            timezone: string;
+            title: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: int32 */
+            version: number;
+        };
+        /**
+         * @description Most used first, or least used first.
+         * @enum {string}
+         */
+        ReportUsageOrder: "most" | "least";
         /** @description The reservations of an event. */
         ReservationList: {
             items: components["schemas"]["ReservationView"][];
@@ -4075,6 +4569,33 @@ export interface components {
             id: string;
             name: string;
         };
+        /**
+         * @description What generation produces.
+         * @enum {string}
+         */
+        TemplateOutputFormat: "docx" | "pdf";
+        /** @description A variable's definition as stored. */
+        TemplateVariable: {
+            /** @description Used when nothing was typed and the performance has no value. Lists: one item a line. */
+            default?: string | null;
+            /**
+             * @description The performance field (`performance_field`, or any scalar variable that should fall
+             *     back to one) or the user field (`user_field`).
+             */
+            field?: string | null;
+            /** @description Shown on the generation form. */
+            label?: string | null;
+            name: string;
+            /** @description The allowed values of a `choice`. */
+            options?: string[];
+            required?: boolean;
+            type: components["schemas"]["TemplateVariableType"];
+        };
+        /**
+         * @description A template variable's type.
+         * @enum {string}
+         */
+        TemplateVariableType: "text" | "number" | "date" | "choice" | "performance_field" | "user_field" | "actor_list" | "staff_list";
         /** @description A checklist template. */
         TemplateView: {
             /** Format: date-time */
@@ -4195,6 +4716,10 @@ export interface components {
             status?: string | null;
             tags?: string[] | null;
             title?: string | null;
+        };
+        UpdateDocumentTemplateRequest: {
+            description?: string | null;
+            name?: string | null;
         };
         UpdateEventRequest: {
             colour?: string | null;
@@ -4321,6 +4846,21 @@ export interface components {
             subtitle?: string | null;
             title?: string | null;
         };
+        /** @description Changes to a scheduled report (absent fields stay). */
+        UpdateReportScheduleRequest: {
+            cadence?: components["schemas"]["ReportCadence"] | null;
+            /**
+             * Format: int32
+             * @description Required when `cadence` changes to weekly or monthly.
+             */
+            day?: number | null;
+            format?: components["schemas"]["ReportFormat"] | null;
+            is_active?: boolean | null;
+            params?: components["schemas"]["ReportScheduleParams"] | null;
+            recipients?: string[] | null;
+            time?: string | null;
+            title?: string | null;
+        };
         UpdateRoleRequest: {
             /** @description Limit holders to their own departments, or lift the limit. */
             department_scoped?: boolean | null;
@@ -4410,6 +4950,13 @@ export interface components {
              */
             size: number;
         };
+        /**
+         * @description Where an uploaded file is: waiting for its bytes (`pending`), being checked by the worker
+         *     (`processing`), usable (`ready`) or refused (`failed`). Document versions and posters
+         *     go through all four; item photos are checked inline (`pending` then `ready`).
+         * @enum {string}
+         */
+        UploadStatus: "pending" | "processing" | "ready" | "failed";
         /** @description Where and how to upload the bytes. */
         UploadTicket: {
             /** Format: date-time */
@@ -4591,7 +5138,7 @@ export interface components {
              */
             size?: number | null;
             /** @description `pending` (waiting for the upload) → `processing` → `ready` | `failed`. */
-            status: string;
+            status: components["schemas"]["UploadStatus"];
             /** Format: uuid */
             uploaded_by?: string | null;
         };
@@ -6194,6 +6741,831 @@ export interface operations {
             };
         };
     };
+    list_document_templates: {
+        parameters: {
+            query?: {
+                /** @description Page size (default 50, at most 200). */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The request succeeded. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: uuid */
+                            created_by?: string | null;
+                            /**
+                             * Format: uuid
+                             * @description The document's current version (the file generation reads); null until one is ready.
+                             */
+                            current_version_id?: string | null;
+                            description?: string | null;
+                            /**
+                             * Format: uuid
+                             * @description The document holding the DOCX: upload the file (and new versions of it) through
+                             *     `POST /api/v1/documents/{document_id}/versions`.
+                             */
+                            document_id: string;
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            /** @description The placeholders found in the current version (as of its last reading). */
+                            placeholders: string[];
+                            /** Format: date-time */
+                            updated_at: string;
+                            /** Format: int32 */
+                            version: number;
+                        }[];
+                        next_cursor?: string | null;
+                    };
+                };
+            };
+            /** @description The request is malformed: an unknown or invalid query parameter, a malformed header or JSON body. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (or wrong credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the permission this operation needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request has invalid fields; `errors` names each. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable or the request timed out; retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_document_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateDocumentTemplateRequest"];
+            };
+        };
+        responses: {
+            /** @description Created. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentTemplateView"];
+                };
+            };
+            /** @description The request is malformed: an unknown or invalid query parameter, a malformed header or JSON body. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (or wrong credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the permission this operation needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the resource's current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body's media type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request has invalid fields; `errors` names each. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable or the request timed out; retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_document_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The request succeeded. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentTemplateView"];
+                };
+            };
+            /** @description The request is malformed: an unknown or invalid query parameter, a malformed header or JSON body. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (or wrong credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the permission this operation needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in the caller's theatre. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable or the request timed out; retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_document_template: {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-Match"?: string | null;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is malformed: an unknown or invalid query parameter, a malformed header or JSON body. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (or wrong credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the permission this operation needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in the caller's theatre. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `If-Match` does not match the resource's current version. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable or the request timed out; retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_document_template: {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-Match"?: string | null;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateDocumentTemplateRequest"];
+            };
+        };
+        responses: {
+            /** @description The request succeeded. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentTemplateView"];
+                };
+            };
+            /** @description The request is malformed: an unknown or invalid query parameter, a malformed header or JSON body. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (or wrong credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the permission this operation needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in the caller's theatre. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the resource's current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `If-Match` does not match the resource's current version. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body's media type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request has invalid fields; `errors` names each. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable or the request timed out; retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    generate_from_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GenerateDocumentRequest"];
+            };
+        };
+        responses: {
+            /** @description Accepted: the work continues in the background. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentGenerationView"];
+                };
+            };
+            /** @description The request is malformed: an unknown or invalid query parameter, a malformed header or JSON body. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (or wrong credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the permission this operation needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in the caller's theatre. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the template has no usable DOCX */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body's media type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description missing required variables (each listed as `values.<name>`) or values that do not fit */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable or the request timed out; retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_document_generation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                generation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The request succeeded. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentGenerationView"];
+                };
+            };
+            /** @description The request is malformed: an unknown or invalid query parameter, a malformed header or JSON body. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (or wrong credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the permission this operation needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in the caller's theatre. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable or the request timed out; retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_document_template_variables: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The request succeeded. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentTemplateVariablesView"];
+                };
+            };
+            /** @description The request is malformed: an unknown or invalid query parameter, a malformed header or JSON body. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (or wrong credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the permission this operation needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in the caller's theatre. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the file is missing or too large */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable or the request timed out; retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_document_template_variables: {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-Match"?: string | null;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutDocumentTemplateVariablesRequest"];
+            };
+        };
+        responses: {
+            /** @description The request succeeded. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentTemplateVariablesView"];
+                };
+            };
+            /** @description The request is malformed: an unknown or invalid query parameter, a malformed header or JSON body. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (or wrong credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the permission this operation needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in the caller's theatre. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the resource's current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `If-Match` does not match the resource's current version. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body's media type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request has invalid fields; `errors` names each. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable or the request timed out; retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_document: {
         parameters: {
             query?: never;
@@ -6668,7 +8040,7 @@ export interface operations {
                              */
                             size?: number | null;
                             /** @description `pending` (waiting for the upload) → `processing` → `ready` | `failed`. */
-                            status: string;
+                            status: components["schemas"]["UploadStatus"];
                             /** Format: uuid */
                             uploaded_by?: string | null;
                         }[];
@@ -14924,6 +16296,547 @@ export interface operations {
             };
         };
     };
+    list_reports: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The request succeeded. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportList"];
+                };
+            };
+            /** @description The request is malformed: an unknown or invalid query parameter, a malformed header or JSON body. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (or wrong credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable or the request timed out; retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_report_schedules: {
+        parameters: {
+            query?: {
+                /** @description Page size (default 50, at most 200). */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The request succeeded. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            cadence: components["schemas"]["ReportCadence"];
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: uuid */
+                            created_by: string;
+                            /**
+                             * Format: int32
+                             * @description Weekly: ISO weekday 1 (Monday) … 7; monthly: day of month 1 … 28; daily: null.
+                             */
+                            day?: number | null;
+                            /**
+                             * Format: uuid
+                             * @description The document whose versions are the results (after the first run).
+                             */
+                            document_id?: string | null;
+                            format: components["schemas"]["ReportFormat"];
+                            /** Format: uuid */
+                            id: string;
+                            is_active: boolean;
+                            last_run?: components["schemas"]["ReportRunView"] | null;
+                            /**
+                             * Format: date-time
+                             * @description The next slot (when active).
+                             */
+                            next_run_at?: string | null;
+                            params: components["schemas"]["ReportScheduleParams"];
+                            /** @description Users of the theatre the result is for. */
+                            recipients: string[];
+                            report: components["schemas"]["ReportCode"];
+                            /** @description Local time of the theatre's zone, `HH:MM`. */
+                            time: string;
+                            timezone: string;
+                            title: string;
+                            /** Format: date-time */
+                            updated_at: string;
+                            /** Format: int32 */
+                            version: number;
+                        }[];
+                        next_cursor?: string | null;
+                    };
+                };
+            };
+            /** @description The request is malformed: an unknown or invalid query parameter, a malformed header or JSON body. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (or wrong credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the permission this operation needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request has invalid fields; `errors` names each. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable or the request timed out; retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_report_schedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateReportScheduleRequest"];
+            };
+        };
+        responses: {
+            /** @description Created. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportScheduleView"];
+                };
+            };
+            /** @description The request is malformed: an unknown or invalid query parameter, a malformed header or JSON body. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (or wrong credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the permission this operation needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body's media type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request has invalid fields; `errors` names each. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable or the request timed out; retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_report_schedule: {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-Match"?: string | null;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no content. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is malformed: an unknown or invalid query parameter, a malformed header or JSON body. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (or wrong credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the permission this operation needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in the caller's theatre. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `If-Match` does not match the resource's current version. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable or the request timed out; retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_report_schedule: {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-Match"?: string | null;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateReportScheduleRequest"];
+            };
+        };
+        responses: {
+            /** @description The request succeeded. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportScheduleView"];
+                };
+            };
+            /** @description The request is malformed: an unknown or invalid query parameter, a malformed header or JSON body. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (or wrong credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the permission this operation needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in the caller's theatre. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `If-Match` does not match the resource's current version. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body's media type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request has invalid fields; `errors` names each. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable or the request timed out; retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    run_report: {
+        parameters: {
+            query?: {
+                /** @description `json` (default), `csv`, `xlsx` or `pdf`. */
+                format?: components["schemas"]["ReportFormat"];
+                /**
+                 * @description First local date of the period (theatre time zone). Required by inventory_movements,
+                 *     inventory_usage, events_by_kind, venue_utilisation, participant_load, document_versions.
+                 */
+                from?: string;
+                /**
+                 * @description Last local date of the period, inclusive; at most 366 days after `from`. Required with
+                 *     `from`.
+                 */
+                to?: string;
+                /**
+                 * @description inventory_stock, inventory_value: `status`, `category` (default), `location` or
+                 *     `condition`.
+                 */
+                group_by?: components["schemas"]["ReportGroupBy"];
+                /** @description inventory_usage: `most` (default) or `least` used first. */
+                order?: components["schemas"]["ReportUsageOrder"];
+                /** @description inventory_usage: rows, 1..1000 (default 20). */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The report: inventory_stock (group_by), inventory_value (group_by; needs documents:view_financial), inventory_movements (from, to), inventory_usage (from, to, order, limit), inventory_overdue, performances_by_status, passport_readiness, kit_shortages, events_by_kind (from, to), venue_utilisation (from, to), participant_load (from, to), documents_by_category, document_versions (from, to). */
+                code: components["schemas"]["ReportCode"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportResult"];
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": number[];
+                    "application/pdf": number[];
+                };
+            };
+            /** @description The file was written to storage: download it from `Location` */
+            303: {
+                headers: {
+                    /** @description A presigned URL of the file, valid 15 minutes */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is malformed: an unknown or invalid query parameter, a malformed header or JSON body. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (or wrong credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks a permission the report needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No report has this code */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A parameter is missing, invalid or not read by this report */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable or the request timed out; retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_roles: {
         parameters: {
             query?: {
@@ -19200,7 +21113,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The request succeeded. */
+            /** @description Every dependency answers */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -19218,13 +21131,51 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is unavailable or the request timed out; retry later. */
+            /** @description A dependency is down: the body says which */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
+    };
+    live: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The process serves requests */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Liveness"];
+                };
+            };
+            /** @description The request is malformed: an unknown or invalid query parameter, a malformed header or JSON body. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable or the request timed out; retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
