@@ -55,7 +55,12 @@ pub const AREAS: &[(&str, &[Area])] = &[
     ("reports", &[Area::Reports]),
     (
         "worker",
-        &[Area::Documents, Area::Inventory, Area::Performances],
+        &[
+            Area::Documents,
+            Area::Inventory,
+            Area::Performances,
+            Area::Reports,
+        ],
     ),
 ];
 
@@ -94,6 +99,11 @@ pub fn report_output(theater_id: Uuid, output_id: Uuid, ext: &str) -> String {
         "{}/outputs/{output_id}.{ext}",
         area(theater_id, Area::Reports)
     )
+}
+
+/// The folder of a theatre's stored report files (the sweeper lists it).
+pub fn report_outputs(theater_id: Uuid) -> String {
+    format!("{}/outputs/", area(theater_id, Area::Reports))
 }
 
 /// The folder of a theatre's inventory exports (the sweeper lists it).

@@ -148,11 +148,34 @@ impl Storage {
     /// Stores `bytes` under `key`.
     #[tracing::instrument(level = "debug", name = "s3.put", skip_all, fields(otel.kind = "client", aws.s3.bucket = %self.bucket, aws.s3.key = key))]
     pub async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> anyhow::Result<()> {
+        self.put_tagged(key, bytes, content_type, None).await
+    }
+
+    /// Like [`Storage::put`], and tags the object with [`TEMPORARY_TAG`] (see
+    /// [`Storage::put_temporary_file`]).
+    pub async fn put_temporary(
+        &self,
+        key: &str,
+        bytes: Vec<u8>,
+        content_type: &str,
+    ) -> anyhow::Result<()> {
+        let tag = format!("{}={}", TEMPORARY_TAG.0, TEMPORARY_TAG.1);
+        self.put_tagged(key, bytes, content_type, Some(tag)).await
+    }
+
+    async fn put_tagged(
+        &self,
+        key: &str,
+        bytes: Vec<u8>,
+        content_type: &str,
+        tagging: Option<String>,
+    ) -> anyhow::Result<()> {
         self.client
             .put_object()
             .bucket(&self.bucket)
             .key(key)
             .content_type(content_type)
+            .set_tagging(tagging)
             .body(ByteStream::from(bytes))
             .send()
             .await

@@ -99,8 +99,9 @@ pub async fn expire_pending(deps: &Deps, grace: Duration) -> anyhow::Result<Expi
     })
 }
 
-/// Deletes the stored inventory exports of every theatre written more than `max_age` ago (pass
-/// [`shared::keys::INVENTORY_EXPORT_TTL`]: the file outlives its download link by nothing).
+/// Deletes the stored inventory exports and report files of every theatre written more than
+/// `max_age` ago (pass [`shared::keys::INVENTORY_EXPORT_TTL`]: the file outlives its download
+/// link by nothing).
 /// In the cloud the bucket's lifecycle rule is the backstop (objects tagged
 /// [`shared::storage::TEMPORARY_TAG`] expire after a day). Returns how many were deleted.
 pub async fn expire_exports(deps: &Deps, max_age: Duration) -> anyhow::Result<usize> {
@@ -116,10 +117,16 @@ pub async fn expire_exports(deps: &Deps, max_age: Duration) -> anyhow::Result<us
     let cutoff = std::time::SystemTime::now() - max_age;
     let mut deleted = 0;
     for theater_id in theaters {
-        let prefix = shared::keys::inventory_exports(theater_id);
-        for key in deps.storage.keys_modified_before(&prefix, cutoff).await? {
-            deps.storage.delete(&key).await?;
-            deleted += 1;
+        // Files written only to be downloaded once through a link of INVENTORY_EXPORT_TTL.
+        let folders = [
+            shared::keys::inventory_exports(theater_id),
+            shared::keys::report_outputs(theater_id),
+        ];
+        for prefix in folders {
+            for key in deps.storage.keys_modified_before(&prefix, cutoff).await? {
+                deps.storage.delete(&key).await?;
+                deleted += 1;
+            }
         }
     }
     Ok(deleted)

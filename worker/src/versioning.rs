@@ -131,14 +131,11 @@ async fn fail(
         deps.storage
             .delete(&verified_key(&claim.storage_key))
             .await?;
-        let preview = preview_key(job.theater_id, claim.document_id, job.version_id);
+        let preview =
+            shared::keys::document_preview(job.theater_id, claim.document_id, job.version_id);
         deps.storage.delete(&preview).await?;
     }
     Ok(())
-}
-
-fn preview_key(theater_id: Uuid, document_id: Uuid, version_id: Uuid) -> String {
-    shared::keys::document_preview(theater_id, document_id, version_id)
 }
 
 /// What streaming the object found out.
@@ -157,11 +154,7 @@ fn wants_spool(file_name: &str, size: i64) -> bool {
         .rsplit_once('.')
         .map(|(_, e)| e.to_ascii_lowercase())
         .unwrap_or_default();
-    let useful = [
-        "pdf", "doc", "docx", "odt", "txt", "rtf", "xls", "xlsx", "csv", "ods", "png", "jpg",
-        "jpeg", "gif", "webp",
-    ]
-    .contains(&ext.as_str());
+    let useful = shared::uploads::EXTRACTABLE_EXTENSIONS.contains(&ext.as_str());
     useful && size > 0 && (size as u64) <= MAX_SPOOL_BYTES
 }
 
@@ -308,7 +301,7 @@ async fn make_preview(
     path: &std::path::Path,
     mime: &str,
 ) -> anyhow::Result<Result<Option<(String, String)>, String>> {
-    let key = preview_key(job.theater_id, claim.document_id, job.version_id);
+    let key = shared::keys::document_preview(job.theater_id, claim.document_id, job.version_id);
     if mime == "application/pdf" {
         // A PDF is its own preview: no copy.
         return Ok(Ok(Some((

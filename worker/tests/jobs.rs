@@ -360,6 +360,12 @@ async fn stored_exports_are_deleted_once_their_download_link_has_expired() {
         .put_temporary_file(&export, file.path(), "text/csv")
         .await
         .unwrap();
+    // A report file too large for a response, stored for its link the same way.
+    let report = shared::keys::report_output(admin.theater_id, uuid::Uuid::now_v7(), "xlsx");
+    app.storage
+        .put_temporary(&report, b"PK".to_vec(), "application/octet-stream")
+        .await
+        .unwrap();
     // Another file of the theatre (not an export) is never the sweeper's.
     let other = shared::keys::document_original(
         admin.theater_id,
@@ -383,7 +389,8 @@ async fn stored_exports_are_deleted_once_their_download_link_has_expired() {
     let expired = worker::expiry::expire_exports(&deps, Duration::ZERO)
         .await
         .unwrap();
-    assert_eq!(expired, 1);
+    assert_eq!(expired, 2);
     assert!(app.storage.head(&export).await.unwrap().is_none());
+    assert!(app.storage.head(&report).await.unwrap().is_none());
     assert!(app.storage.head(&other).await.unwrap().is_some());
 }

@@ -182,7 +182,12 @@ pub async fn run_report(
     let name = file_name(&table, format);
     if bytes.len() > state.inline_limit {
         let key = shared::keys::report_output(user.theater_id, Uuid::now_v7(), format.as_str());
-        state.storage.put(&key, bytes, format.media_type()).await?;
+        // Deleted by the worker's sweeper once the link expired (the lifecycle rule on the tag
+        // is the backstop).
+        state
+            .storage
+            .put_temporary(&key, bytes, format.media_type())
+            .await?;
         let url = state
             .storage
             .presign_get_as(&key, &name, Some(format.content_type()), DOWNLOAD_TTL)
