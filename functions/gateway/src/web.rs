@@ -1,6 +1,6 @@
-//! The web front end (`web/dist`, built by `scripts/start`) served at `/`: the API, `/docs` and
-//! `/health` keep their routes; any other path is a file of the build or, for the front end's
-//! own routes (`/inventory/…`), its `index.html`. Hashed assets are cached for a year, the rest
+//! The web front end (`web/dist`, built by `scripts/start`) served at `/`: the API, `/docs`,
+//! `/health` and `/metrics` keep their routes; any other path is a file of the build or, for the
+//! front end's own routes (`/inventory/…`), its `index.html`. Hashed assets are cached for a year, the rest
 //! revalidated; `.br`/`.gz` siblings written by the build are sent to clients that accept them.
 
 use std::path::{Path, PathBuf};
@@ -27,7 +27,7 @@ pub fn is_server_path(path: &str) -> bool {
                 .strip_prefix(prefix)
                 .is_some_and(|rest| rest.starts_with('/'))
     };
-    under("/api") || under("/docs") || under("/health")
+    under("/api") || under("/docs") || under("/health") || under("/metrics")
 }
 
 /// `app` with the front end in `dist` served around it; `app` alone when nothing is built.
@@ -165,14 +165,16 @@ mod tests {
     }
 
     #[test]
-    fn the_api_docs_and_health_stay_with_the_server() {
+    fn the_api_docs_health_and_metrics_stay_with_the_server() {
         for p in [
+            "/metrics",
             "/api",
             "/api/v1/auth/me",
             "/api/openapi.json",
             "/docs",
             "/docs/",
             "/health",
+            "/health/live",
         ] {
             assert!(is_server_path(p), "{p}");
         }
