@@ -522,3 +522,30 @@ fn user_from(body: &Value, email: &str, password: &str) -> TestUser {
             .expect("uuid"),
     }
 }
+
+/// Polls `probe` every `every` until it answers `Ok`, and returns its value with how long that
+/// took (to print as a figure, never to judge: speeds are measured in `bench/`). `limit` only
+/// keeps a broken system from hanging the suite; past it the test fails with `what` and the last
+/// state `probe` described in its `Err`.
+pub async fn eventually<T, F, Fut>(
+    what: &str,
+    limit: Duration,
+    every: Duration,
+    mut probe: F,
+) -> (T, Duration)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, String>>,
+{
+    let start = std::time::Instant::now();
+    loop {
+        let last = match probe().await {
+            Ok(value) => return (value, start.elapsed()),
+            Err(state) => state,
+        };
+        if start.elapsed() >= limit {
+            panic!("{what}: not so after {limit:?} (last: {last})");
+        }
+        tokio::time::sleep(every).await;
+    }
+}

@@ -2,7 +2,7 @@
 //! private PostgreSQL, which are stopped and started mid-run. The shared servers are never
 //! touched.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use gateway::{GatewayConfig, build};
 use serde_json::{Value, json};
@@ -102,24 +102,25 @@ impl Client {
         (doc, version)
     }
 
-    /// Waits until the version is `ready`; how long that took.
+    /// Waits until the version is `ready` (failing at once if it failed); how long that took.
     async fn wait_ready(&self, doc: &str, version: &str, limit: Duration) -> Duration {
-        let start = Instant::now();
-        loop {
-            let (_, v) = self
-                .get(&format!("/api/v1/documents/{doc}/versions/{version}"))
-                .await;
-            if v["status"] == "ready" {
-                return start.elapsed();
-            }
-            assert_ne!(v["status"], "failed", "{v:?}");
-            assert!(
-                start.elapsed() < limit,
-                "still {} after {limit:?}",
-                v["status"]
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let path = format!("/api/v1/documents/{doc}/versions/{version}");
+        let ((), took) = testkit::eventually(
+            "the version is ready",
+            limit,
+            Duration::from_millis(100),
+            || async {
+                let (_, v) = self.get(&path).await;
+                assert_ne!(v["status"], "failed", "{v:?}");
+                if v["status"] == "ready" {
+                    Ok(())
+                } else {
+                    Err(v["status"].to_string())
+                }
+            },
+        )
+        .await;
+        took
     }
 }
 
@@ -191,35 +192,42 @@ async fn a_redis_restart_answers_503_meanwhile_and_the_worker_resumes() {
     assert_eq!(login_reply.status(), 503);
     assert!(login_reply.headers().get("retry-after").is_some());
     // The worker notices and says so.
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let (_, health) = client.get("/health").await;
-        if health["worker"] == "restarting" {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "worker still not restarting: {health:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    testkit::eventually(
+        "the worker says it is restarting",
+        Duration::from_secs(15),
+        Duration::from_millis(100),
+        || async {
+            let (_, health) = client.get("/health").await;
+            if health["worker"] == "restarting" {
+                Ok(())
+            } else {
+                Err(format!("{health:?}"))
+            }
+        },
+    )
+    .await;
     tokio::time::sleep(Duration::from_secs(2)).await;
 
     // Redis comes back empty, as it does on these machines.
     redis.resume();
-    let back = Instant::now();
-    let recovered = loop {
-        let (status, health) = client.get("/health").await;
-        if status == 200 && health["worker"] == "ok" {
-            assert!(
-                health["worker_restarts"].as_u64().unwrap() >= 1,
-                "{health:?}"
-            );
-            break back.elapsed();
-        }
-        assert!(back.elapsed() < Duration::from_secs(20), "{health:?}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let ((), recovered) = testkit::eventually(
+        "the worker consumes again",
+        Duration::from_secs(20),
+        Duration::from_millis(50),
+        || async {
+            let (status, health) = client.get("/health").await;
+            if status == 200 && health["worker"] == "ok" {
+                assert!(
+                    health["worker_restarts"].as_u64().unwrap() >= 1,
+                    "{health:?}"
+                );
+                Ok(())
+            } else {
+                Err(format!("{health:?}"))
+            }
+        },
+    )
+    .await;
     // The token still works (revocation state rebuilt from PostgreSQL) and a new version is
     // processed within seconds: the first enqueue after recovery does not fail.
     let (status, _) = client.get("/api/v1/auth/me").await;
@@ -256,19 +264,24 @@ async fn a_postgres_restart_answers_503_meanwhile_and_the_pool_recovers() {
     }
 
     pg.resume();
-    let back = Instant::now();
-    loop {
-        let (status, body) = client.get("/api/v1/documents").await;
-        if status == 200 {
-            break;
-        }
-        assert_eq!(status, 503, "{body:?}");
-        assert!(back.elapsed() < Duration::from_secs(20), "{body:?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let ((), back) = testkit::eventually(
+        "the pool serves again",
+        Duration::from_secs(20),
+        Duration::from_millis(100),
+        || async {
+            let (status, body) = client.get("/api/v1/documents").await;
+            assert!(status == 200 || status == 503, "{status}: {body:?}");
+            if status == 200 {
+                Ok(())
+            } else {
+                Err(format!("{body:?}"))
+            }
+        },
+    )
+    .await;
     eprintln!(
         "pool recovered {} ms after PostgreSQL was back",
-        back.elapsed().as_millis()
+        back.as_millis()
     );
     let (doc, version) = client.upload("после перезапуска базы").await;
     client

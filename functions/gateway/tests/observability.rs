@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use gateway::{GatewayConfig, build};
 use opentelemetry::trace::{SpanId, TraceId};
@@ -146,18 +146,22 @@ impl Client {
     }
 
     async fn wait_ready(&self, doc: &str, version: &str) {
-        let start = Instant::now();
-        loop {
-            let (_, v) = self
-                .get(&format!("/api/v1/documents/{doc}/versions/{version}"))
-                .await;
-            if v["status"] == "ready" {
-                return;
-            }
-            assert_ne!(v["status"], "failed", "{v:?}");
-            assert!(start.elapsed() < Duration::from_secs(30), "{v:?}");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let path = format!("/api/v1/documents/{doc}/versions/{version}");
+        testkit::eventually(
+            "the version is ready",
+            Duration::from_secs(30),
+            Duration::from_millis(100),
+            || async {
+                let (_, v) = self.get(&path).await;
+                assert_ne!(v["status"], "failed", "{v:?}");
+                if v["status"] == "ready" {
+                    Ok(())
+                } else {
+                    Err(v["status"].to_string())
+                }
+            },
+        )
+        .await;
     }
 }
 
@@ -244,19 +248,25 @@ async fn one_trace_holds_the_upload_the_complete_call_and_the_versioning_job() {
     assert_eq!(status, 200);
 
     // The job span ends right after the version turned ready: wait for it.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let finished = loop {
-        let finished = exporter.get_finished_spans().unwrap();
-        let traced: Vec<SpanData> = finished
-            .into_iter()
-            .filter(|s| s.span_context.trace_id() == trace)
-            .collect();
-        if traced.iter().any(|s| s.name == "job version_document") {
-            break traced;
-        }
-        assert!(Instant::now() < deadline, "no job span in the trace");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let (finished, _) = testkit::eventually(
+        "the trace holds the job span",
+        Duration::from_secs(10),
+        Duration::from_millis(50),
+        || async {
+            let traced: Vec<SpanData> = exporter
+                .get_finished_spans()
+                .unwrap()
+                .into_iter()
+                .filter(|s| s.span_context.trace_id() == trace)
+                .collect();
+            if traced.iter().any(|s| s.name == "job version_document") {
+                Ok(traced)
+            } else {
+                Err(format!("{} spans, no job span", traced.len()))
+            }
+        },
+    )
+    .await;
     let by_id: HashMap<SpanId, &SpanData> = finished
         .iter()
         .map(|s| (s.span_context.span_id(), s))

@@ -593,7 +593,7 @@ async fn schedule_and_document_reports_count_the_seeded_rows() {
 /// default (it seeds 100,000 rows); run with
 /// `cargo test --workspace --test reports_api -- --ignored --nocapture movement_activity_figure`.
 #[tokio::test(flavor = "multi_thread")]
-#[ignore]
+#[ignore = "a measurement (seeds 100,000 movements and prints time and peak memory), not a check"]
 async fn movement_activity_figure() {
     let app = spawn().await;
     let admin = app.new_theater().await;
