@@ -1,7 +1,8 @@
 //! The web front end (`web/dist`, built by `scripts/start`) served at `/`: the API, `/docs`,
 //! `/health` and `/metrics` keep their routes; any other path is a file of the build or, for the
 //! front end's own routes (`/inventory/…`), its `index.html`. Hashed assets are cached for a
-//! year, the rest revalidated; `.br`/`.gz` siblings written by the build are sent to clients that accept them.
+//! year, the rest revalidated; `.br`/`.gz` siblings written by the build are sent to clients
+//! that accept them.
 
 use std::path::{Path, PathBuf};
 
