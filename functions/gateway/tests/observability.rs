@@ -8,31 +8,16 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use gateway::{GatewayConfig, build};
+use common::{Client, config, serve, signed_in};
+use gateway::build;
 use opentelemetry::trace::{SpanId, TraceId};
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData};
-use serde_json::{Value, json};
+use serde_json::json;
 use testkit::faults::PrivateRedis;
 
-const METRICS_TOKEN: &str = "metrics-test-token";
+mod common;
 
-fn config(database_url: String, redis_url: String, data_dir: &std::path::Path) -> GatewayConfig {
-    GatewayConfig {
-        bind: "127.0.0.1:0".parse().unwrap(),
-        database_url,
-        redis_url,
-        redis_prefix: format!("test:{}:", uuid::Uuid::new_v4().simple()),
-        data_dir: data_dir.to_path_buf(),
-        s3_endpoint: None,
-        s3_bucket: "theatre".into(),
-        embedded_s3_port: 0,
-        cors_origins: vec![],
-        limits: auth::RateLimits::default(),
-        create_demo: true,
-        run_worker: true,
-        metrics_token: Some(METRICS_TOKEN.into()),
-    }
-}
+const METRICS_TOKEN: &str = "metrics-test-token";
 
 /// The spans this process finished (the exporter is installed on first use).
 fn spans() -> &'static InMemorySpanExporter {
@@ -47,150 +32,14 @@ fn spans() -> &'static InMemorySpanExporter {
     })
 }
 
-struct Client {
-    url: String,
-    http: reqwest::Client,
-    token: String,
-}
-
-impl Client {
-    async fn send(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<Value>,
-        traceparent: Option<&str>,
-    ) -> (u16, Value) {
-        let mut request = self
-            .http
-            .request(method, format!("{}{path}", self.url))
-            .bearer_auth(&self.token)
-            .timeout(Duration::from_secs(20));
-        if let Some(traceparent) = traceparent {
-            request = request.header("traceparent", traceparent);
-        }
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.expect("the gateway answers");
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(Value::Null))
+/// `GET /metrics` with `token`: status and text.
+async fn metrics(client: &Client, token: Option<&str>) -> (u16, String) {
+    let mut request = client.http.get(format!("{}/metrics", client.url));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
     }
-
-    async fn get(&self, path: &str) -> (u16, Value) {
-        self.send(reqwest::Method::GET, path, None, None).await
-    }
-
-    /// `GET /metrics` with `token`: status and text.
-    async fn metrics(&self, token: Option<&str>) -> (u16, String) {
-        let mut request = self.http.get(format!("{}/metrics", self.url));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        let response = request.send().await.unwrap();
-        (response.status().as_u16(), response.text().await.unwrap())
-    }
-
-    /// A document with one uploaded version, the version created and completed by requests
-    /// that carry `traceparent` (a traced client): (document id, version id, presigned URL).
-    async fn upload(&self, text: &str, traceparent: &str) -> (String, String, String) {
-        let (_, categories) = self.get("/api/v1/documents/categories").await;
-        let category = categories["items"]
-            .as_array()
-            .expect("categories")
-            .iter()
-            .find(|c| c["code"] == "technical")
-            .expect("technical category")["id"]
-            .clone();
-        let (status, doc) = self
-            .send(
-                reqwest::Method::POST,
-                "/api/v1/documents",
-                Some(json!({"title": "Акт", "category_id": category})),
-                None,
-            )
-            .await;
-        assert_eq!(status, 201, "{doc:?}");
-        let doc = doc["id"].as_str().unwrap().to_string();
-        let bytes = text.as_bytes();
-        let (status, ticket) = self
-            .send(
-                reqwest::Method::POST,
-                &format!("/api/v1/documents/{doc}/versions"),
-                Some(json!({"filename": "акт.txt", "content_type": "text/plain", "size": bytes.len()})),
-                Some(traceparent),
-            )
-            .await;
-        assert_eq!(status, 201, "{ticket:?}");
-        let upload = &ticket["upload"];
-        let url = upload["url"].as_str().unwrap().to_string();
-        let mut put = self.http.put(&url);
-        for (k, v) in upload["headers"].as_object().unwrap() {
-            if !k.eq_ignore_ascii_case("content-length") {
-                put = put.header(k.as_str(), v.as_str().unwrap());
-            }
-        }
-        let put = put.body(bytes.to_vec()).send().await.unwrap().status();
-        assert!(put.is_success(), "{put}");
-        let version = ticket["version_id"].as_str().unwrap().to_string();
-        let (status, body) = self
-            .send(
-                reqwest::Method::POST,
-                &format!("/api/v1/documents/{doc}/versions/{version}/complete"),
-                Some(json!({})),
-                Some(traceparent),
-            )
-            .await;
-        assert_eq!(status, 202, "{body:?}");
-        (doc, version, url)
-    }
-
-    async fn wait_ready(&self, doc: &str, version: &str) {
-        let path = format!("/api/v1/documents/{doc}/versions/{version}");
-        testkit::eventually(
-            "the version is ready",
-            Duration::from_secs(30),
-            Duration::from_millis(100),
-            || async {
-                let (_, v) = self.get(&path).await;
-                assert_ne!(v["status"], "failed", "{v:?}");
-                if v["status"] == "ready" {
-                    Ok(())
-                } else {
-                    Err(v["status"].to_string())
-                }
-            },
-        )
-        .await;
-    }
-}
-
-async fn serve(router: axum::Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(shared::runner::serve(listener, router));
-    url
-}
-
-async fn signed_in(url: String, login: &(String, String)) -> Client {
-    let http = reqwest::Client::new();
-    let reply: Value = http
-        .post(format!("{url}/api/v1/auth/login"))
-        .json(&json!({"email": login.0, "password": login.1}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    Client {
-        url,
-        http,
-        token: reply["access_token"]
-            .as_str()
-            .expect("signed in")
-            .to_string(),
-    }
+    let response = request.send().await.unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
 }
 
 fn attribute(span: &SpanData, key: &str) -> Option<String> {
@@ -224,6 +73,7 @@ async fn one_trace_holds_the_upload_the_complete_call_and_the_versioning_job() {
         testkit::database_url(&database),
         testkit::redis_url(),
         data.path(),
+        Some(METRICS_TOKEN),
     ))
     .await
     .unwrap();
@@ -234,8 +84,9 @@ async fn one_trace_holds_the_upload_the_complete_call_and_the_versioning_job() {
     // The client's own trace, as a browser instrumented with OpenTelemetry would send it.
     let trace = TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736").unwrap();
     let traceparent = format!("00-{trace}-00f067aa0ba902b7-01");
-    let (doc, version, presigned) = client.upload("трассировка", &traceparent).await;
-    client.wait_ready(&doc, &version).await;
+    let uploaded = client.upload("трассировка", Some(&traceparent)).await;
+    client.wait_ready(&uploaded, Duration::from_secs(30)).await;
+    let (version, presigned) = (&uploaded.version, &uploaded.url);
     // A list read in the same trace: its statements run through the prepared-statement helper.
     let (status, _) = client
         .send(
@@ -330,6 +181,7 @@ async fn metrics_count_requests_by_route_template_and_health_tells_a_redis_outag
         testkit::database_url(&database),
         redis.url(),
         data.path(),
+        Some(METRICS_TOKEN),
     ))
     .await
     .unwrap();
@@ -355,9 +207,9 @@ async fn metrics_count_requests_by_route_template_and_health_tells_a_redis_outag
     assert_eq!(status, 404);
 
     // Off-limits without the token.
-    assert_eq!(client.metrics(None).await.0, 401);
-    assert_eq!(client.metrics(Some("wrong")).await.0, 401);
-    let (status, text) = client.metrics(Some(METRICS_TOKEN)).await;
+    assert_eq!(metrics(&client, None).await.0, 401);
+    assert_eq!(metrics(&client, Some("wrong")).await.0, 401);
+    let (status, text) = metrics(&client, Some(METRICS_TOKEN)).await;
     assert_eq!(status, 200);
 
     for labels in [
@@ -408,7 +260,7 @@ async fn metrics_count_requests_by_route_template_and_health_tells_a_redis_outag
 
     // Redis goes away: readiness says which dependency, liveness still answers, and the
     // metrics show it.
-    let errors_before = redis_errors(&client.metrics(Some(METRICS_TOKEN)).await.1);
+    let errors_before = redis_errors(&metrics(&client, Some(METRICS_TOKEN)).await.1);
     redis.stop();
     let (status, health) = client.get("/health").await;
     assert_eq!(status, 503, "{health:?}");
@@ -417,7 +269,7 @@ async fn metrics_count_requests_by_route_template_and_health_tells_a_redis_outag
     assert_eq!(health["database"], "ok");
     let (status, live) = client.get("/health/live").await;
     assert_eq!((status, live), (200, json!({"status": "ok"})));
-    let (status, text) = client.metrics(Some(METRICS_TOKEN)).await;
+    let (status, text) = metrics(&client, Some(METRICS_TOKEN)).await;
     assert_eq!(status, 200);
     assert!(
         series(
