@@ -5,7 +5,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { authFetch, type Schemas } from '../api/client';
-import { Gate } from '../components/Gate';
+import { useCan } from '../components/Gate';
 import { Badge, Button, Card, Empty, Field, Input, ProblemMessage } from '../components/ui';
 import { useI18n } from '../i18n';
 import { reportRows, rowErrorsOfProblem, type RowError } from '../lib/importReport';
@@ -67,6 +67,7 @@ export default function InventoryImport() {
   const [checked, setChecked] = useState<Checked | null>(null);
   const [confirming, setConfirming] = useState(false);
   const [fileProblems, setFileProblems] = useState<string[]>([]);
+  const allowed = useCan();
 
   // A refusal of the whole file (a header problem, not UTF-8) or a real import's 422 by line.
   const onRefusal = (text: string) => (e: unknown) => {
@@ -95,54 +96,53 @@ export default function InventoryImport() {
   const clean = !!checked?.report?.dry_run && checked.errors.length === 0 && checked.report.valid_rows > 0;
   const refusal = (dryRun.error ?? importNow.error) as unknown;
 
+  if (!allowed('inventory:create')) return <Empty>{m.app.forbidden}</Empty>;
   return (
-    <Gate need="inventory:create">
-      <Card
-        title={m.inventoryTools.importTitle}
-        actions={<Link to="/inventory" className="text-sm text-amber-800 underline">← {m.inventory.title}</Link>}
-      >
-        <p className="mb-3 max-w-3xl text-sm text-stone-600">{m.inventoryTools.importHint}</p>
-        <form className="mb-3 flex flex-wrap items-end gap-2" onSubmit={(e) => { e.preventDefault(); if (file) dryRun.mutate(file); }}>
-          <div className="min-w-0 flex-1 sm:max-w-md">
-            <Field label={m.inventoryTools.file}>
-              <Input type="file" accept=".csv,text/csv" data-testid="import-file"
-                onChange={(e) => { setFile(e.target.files?.[0] ?? null); setChecked(null); setConfirming(false); setFileProblems([]); dryRun.reset(); importNow.reset(); }} />
-            </Field>
-          </div>
-          <Button type="submit" data-testid="import-dry-run" disabled={!file || dryRun.isPending}>{m.inventoryTools.dryRun}</Button>
-        </form>
-        {fileProblems.length > 0 ? (
-          <div role="alert" data-testid="problem" className="my-2 rounded border border-red-300 bg-red-50 px-3 py-2 text-red-800">
-            <p className="font-medium">{m.inventoryTools.fileProblems}</p>
-            <ul className="list-disc pl-5">{fileProblems.map((p) => <li key={p}>{p}</li>)}</ul>
-          </div>
-        ) : !(refusal instanceof ApiProblem && refusal.status === 422) && <ProblemMessage error={refusal} />}
-        {checked && (
-          <div className="space-y-3">
-            {checked.report && (
-              <p className="text-sm" data-testid="import-summary">
-                {m.inventoryTools.rows}: <b>{number(checked.report.rows)}</b> · {m.inventoryTools.validRows}: <b>{number(checked.report.valid_rows)}</b>
-                {imported && <> · {m.inventoryTools.imported}: <b data-testid="imported-count">{number(imported.created.length)}</b></>}
-              </p>
-            )}
-            {checked.errors.length > 0 && <p role="alert" data-testid="import-not-done" className="text-sm font-medium text-red-800">{m.inventoryTools.fixFirst}</p>}
-            <div className="overflow-x-auto"><ReportTable checked={checked} /></div>
-            {clean && !imported && (
-              confirming ? (
-                <div role="alertdialog" aria-label={m.inventoryTools.importReal} className="space-y-2 rounded border border-amber-300 bg-amber-50 p-3 text-sm">
-                  <p>{m.inventoryTools.confirmImport} ({number(checked.report!.valid_rows)})</p>
-                  <div className="flex gap-2">
-                    <Button data-testid="import-confirm" disabled={importNow.isPending} onClick={() => file && importNow.mutate(file)}>{m.inventoryTools.yesImport}</Button>
-                    <Button kind="plain" onClick={() => setConfirming(false)} autoFocus>{m.app.cancel}</Button>
-                  </div>
+    <Card
+      title={m.inventoryTools.importTitle}
+      actions={<Link to="/inventory" className="text-sm text-amber-800 underline">← {m.inventory.title}</Link>}
+    >
+      <p className="mb-3 max-w-3xl text-sm text-stone-600">{m.inventoryTools.importHint}</p>
+      <form className="mb-3 flex flex-wrap items-end gap-2" onSubmit={(e) => { e.preventDefault(); if (file) dryRun.mutate(file); }}>
+        <div className="min-w-0 flex-1 sm:max-w-md">
+          <Field label={m.inventoryTools.file}>
+            <Input type="file" accept=".csv,text/csv" data-testid="import-file"
+              onChange={(e) => { setFile(e.target.files?.[0] ?? null); setChecked(null); setConfirming(false); setFileProblems([]); dryRun.reset(); importNow.reset(); }} />
+          </Field>
+        </div>
+        <Button type="submit" data-testid="import-dry-run" disabled={!file || dryRun.isPending}>{m.inventoryTools.dryRun}</Button>
+      </form>
+      {fileProblems.length > 0 ? (
+        <div role="alert" data-testid="problem" className="my-2 rounded border border-red-300 bg-red-50 px-3 py-2 text-red-800">
+          <p className="font-medium">{m.inventoryTools.fileProblems}</p>
+          <ul className="list-disc pl-5">{fileProblems.map((p) => <li key={p}>{p}</li>)}</ul>
+        </div>
+      ) : !(refusal instanceof ApiProblem && refusal.status === 422) && <ProblemMessage error={refusal} />}
+      {checked && (
+        <div className="space-y-3">
+          {checked.report && (
+            <p className="text-sm" data-testid="import-summary">
+              {m.inventoryTools.rows}: <b>{number(checked.report.rows)}</b> · {m.inventoryTools.validRows}: <b>{number(checked.report.valid_rows)}</b>
+              {imported && <> · {m.inventoryTools.imported}: <b data-testid="imported-count">{number(imported.created.length)}</b></>}
+            </p>
+          )}
+          {checked.errors.length > 0 && <p role="alert" data-testid="import-not-done" className="text-sm font-medium text-red-800">{m.inventoryTools.fixFirst}</p>}
+          <div className="overflow-x-auto"><ReportTable checked={checked} /></div>
+          {clean && !imported && (
+            confirming ? (
+              <div role="alertdialog" aria-label={m.inventoryTools.importReal} className="space-y-2 rounded border border-amber-300 bg-amber-50 p-3 text-sm">
+                <p>{m.inventoryTools.confirmImport} ({number(checked.report!.valid_rows)})</p>
+                <div className="flex gap-2">
+                  <Button data-testid="import-confirm" disabled={importNow.isPending} onClick={() => file && importNow.mutate(file)}>{m.inventoryTools.yesImport}</Button>
+                  <Button kind="plain" onClick={() => setConfirming(false)} autoFocus>{m.app.cancel}</Button>
                 </div>
-              ) : (
-                <Button data-testid="import-real" onClick={() => setConfirming(true)}>{m.inventoryTools.importReal}</Button>
-              )
-            )}
-          </div>
-        )}
-      </Card>
-    </Gate>
+              </div>
+            ) : (
+              <Button data-testid="import-real" onClick={() => setConfirming(true)}>{m.inventoryTools.importReal}</Button>
+            )
+          )}
+        </div>
+      )}
+    </Card>
   );
 }
