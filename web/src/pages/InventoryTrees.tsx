@@ -115,7 +115,11 @@ function DeleteForm({ tree, node, nodes, onDone }: { tree: TreeName; node: Node;
   return (
     <div role="alertdialog" aria-label={m.inventoryTools.delete} className="my-2 space-y-2 rounded border border-red-200 bg-red-50 p-3 text-sm">
       <p>{m.inventoryTools.confirmDelete} <span className="font-medium">{node.name}</span></p>
-      <ProblemMessage error={remove.error} />
+      {holdsItems ? (
+        <p role="alert" data-testid="problem" className="rounded border border-red-300 bg-white px-3 py-2 text-red-800">
+          {m.inventoryTools.holdsItems}: {String((remove.error as ApiProblem).problem.item_count ?? node.item_count)}. {m.inventoryTools.chooseTarget}
+        </p>
+      ) : <ProblemMessage error={remove.error} />}
       {holdsItems && (
         <Field label={m.inventoryTools.moveItemsTo}>
           <Select value={target} onChange={(e) => setTarget(e.target.value)} data-testid="move-items-to">
