@@ -199,6 +199,10 @@ try {
     await page.click('[data-testid=bulk-apply]');
     await page.waitForSelector('[data-testid=bulk-outcome]:has-text("Изменения сохранены")');
     await shot(page, 'inventory-bulk');
+    // The label sheet of the two selected items.
+    const [sheet] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=labels]')]);
+    assert.equal(sheet.suggestedFilename(), 'labels.pdf');
+    assert.match(readFileSync(await sheet.path()).subarray(0, 5).toString(), /^%PDF-/);
     // At phone width the list and the card fit the screen.
     await page.setViewportSize({ width: 375, height: 812 });
     await page.screenshot({ path: join(shots, 'inventory-list-phone.png'), fullPage: true });
