@@ -42,8 +42,8 @@ function ReportTable({ checked }: { checked: Checked }) {
           return (
             <tr key={r.line} data-testid="import-row" data-line={r.line} data-ok={r.ok} className={`border-b border-stone-100 align-top ${r.ok ? '' : 'bg-red-50'}`}>
               <td className="py-1.5 pr-2 font-mono">{r.line}</td>
-              <td className="pr-2 break-words">{r.name || '—'}</td>
-              <td>
+              <td className="py-1.5 pr-2 break-words">{r.name || '—'}</td>
+              <td className="py-1.5">
                 {r.ok ? (
                   item ? <Link className="text-amber-900 underline" to={`/inventory/${item.id}`}>{item.inventory_number}</Link> : <Badge tone="green">{m.inventoryTools.ok}</Badge>
                 ) : (
