@@ -148,6 +148,86 @@ try {
     assert.ok(history.length >= 3, `receipt, issue and return are in the history: ${history}`);
   });
 
+  await scenario('CSV import: the dry run shows the bad row and imports nothing; fixed, it imports; bulk outcomes per row; a tree node created', async () => {
+    const page = await newPage();
+    await signIn(page, admin);
+    const mark = `e2eimp${process.pid}`;
+    const csv = (category) => ({ name: 'items.csv', mimeType: 'text/csv', buffer: Buffer.from(`name,category_code,tags\nБокал ${mark},props,стекло\nКубок ${mark},${category},\n`) });
+    await page.goto(`${base}/inventory/import`);
+    await page.setInputFiles('[data-testid=import-file]', csv('nosuch'));
+    await page.click('[data-testid=import-dry-run]');
+    await page.waitForSelector('[data-testid=import-row][data-line="3"][data-ok=false]');
+    assert.match(await page.textContent('[data-testid=import-row][data-line="3"]'), /category_code/);
+    assert.equal(await page.getAttribute('[data-testid=import-row][data-line="2"]', 'data-ok'), 'true');
+    assert.equal(await page.locator('[data-testid=import-real]').count(), 0, 'no real import offered while a row is wrong');
+    await page.waitForSelector('[data-testid=import-not-done]');
+    await shot(page, 'inventory-import-dry-run');
+    await page.goto(`${base}/inventory?q=${mark}`);
+    await page.waitForSelector('text=Ничего не найдено');
+
+    await page.goto(`${base}/inventory/import`);
+    await page.setInputFiles('[data-testid=import-file]', csv('props'));
+    await page.click('[data-testid=import-dry-run]');
+    await page.waitForSelector('[data-testid=import-real]');
+    await page.click('[data-testid=import-real]');
+    await page.click('[data-testid=import-confirm]');
+    await page.waitForSelector('[data-testid=imported-count]:text("2")');
+    await shot(page, 'inventory-import');
+
+    // The rows are virtualised: scrolling down fetches the next pages, the DOM keeps a screenful.
+    await page.goto(`${base}/inventory`);
+    await page.waitForSelector('[data-testid=item-row]');
+    for (let i = 0; i < 6; i++) {
+      await page.evaluate(() => globalThis.window.scrollTo(0, globalThis.document.body.scrollHeight));
+      await page.waitForTimeout(250);
+    }
+    await page.waitForFunction(() => Number(globalThis.document.querySelector('[data-testid=shown-count]').textContent) > 100);
+    const inDom = await page.locator('[data-testid=item-row]').count();
+    const loaded = Number(await page.textContent('[data-testid=shown-count]'));
+    assert.ok(inDom < loaded && inDom < 80, `only the rows near the screen are rendered: ${inDom} of ${loaded}`);
+
+    await page.goto(`${base}/inventory?q=${mark}`);
+    await page.waitForFunction(() => globalThis.document.querySelectorAll('[data-testid=item-row]').length === 2);
+    // Returning items that are in stock: refused, item by item, and nothing changes.
+    await page.check('[data-testid=select-all]');
+    await page.selectOption('[data-testid=bulk-action]', 'movement:return');
+    await page.click('[data-testid=bulk-apply]');
+    await page.waitForSelector('[data-testid=bulk-outcome]:has-text("Ничего не изменено")');
+    assert.equal(await page.locator('[data-testid=row-refusal]').count(), 2, 'each row shows its refusal');
+    await page.selectOption('[data-testid=bulk-action]', 'add_tags');
+    await page.fill('[data-testid=bulk-tags]', 'e2e-bulk');
+    await page.click('[data-testid=bulk-apply]');
+    await page.waitForSelector('[data-testid=bulk-outcome]:has-text("Изменения сохранены")');
+    await shot(page, 'inventory-bulk');
+    // The label sheet of the two selected items.
+    const [sheet] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=labels]')]);
+    assert.equal(sheet.suggestedFilename(), 'labels.pdf');
+    assert.match(readFileSync(await sheet.path()).subarray(0, 5).toString(), /^%PDF-/);
+    // At phone width the list and the card fit the screen.
+    await page.setViewportSize({ width: 375, height: 812 });
+    await page.screenshot({ path: join(shots, 'inventory-list-phone.png'), fullPage: true });
+    assert.ok(await page.evaluate(() => globalThis.document.documentElement.scrollWidth <= 375), 'the list fits 375 px');
+    await page.click('[data-testid=item-row] a');
+    await page.waitForSelector('[data-testid=item-status]');
+    assert.ok(await page.evaluate(() => globalThis.document.documentElement.scrollWidth <= 375), 'the card fits 375 px');
+    await shot(page, 'item-card-phone');
+    await page.setViewportSize({ width: 1280, height: 900 });
+
+    await page.goto(`${base}/inventory/trees`);
+    await page.click('[data-testid=tree-categories] [data-code=props] [data-node-action=child]');
+    await page.fill('[data-testid=tree-categories] input[name=code]', 'goblets_e2e');
+    await page.fill('[data-testid=tree-categories] input[name=name]', 'Кубки e2e');
+    await page.click('[data-testid=tree-categories] [data-testid=node-save]');
+    await page.waitForSelector('[data-testid=tree-categories] [data-code=goblets_e2e]');
+    // A category that still holds items is not deleted: the API's reason is shown.
+    await page.click('[data-testid=tree-categories] [data-code=props] [data-node-action=delete]');
+    await page.click('[data-testid=node-delete-confirm]');
+    const refusal = await page.waitForSelector('[data-testid=tree-categories] [data-testid=problem]');
+    assert.match(await refusal.textContent(), /предметы: \d+/);
+    await page.waitForSelector('[data-testid=move-items-to]');
+    await shot(page, 'inventory-trees');
+  });
+
   await scenario('a document upload reaches ready and is found by search', async () => {
     const page = await newPage();
     await signIn(page, admin);

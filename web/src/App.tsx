@@ -14,6 +14,8 @@ import { useSession } from './session/store';
 // Screens beyond the first ones load on demand: the sign-in and inventory list stay small.
 const ItemCard = lazy(() => import('./pages/ItemCard'));
 const ItemForm = lazy(() => import('./pages/ItemForm'));
+const InventoryTrees = lazy(() => import('./pages/InventoryTrees'));
+const InventoryImport = lazy(() => import('./pages/InventoryImport'));
 const Documents = lazy(() => import('./pages/Documents'));
 const DocumentCard = lazy(() => import('./pages/DocumentCard'));
 const Schedule = lazy(() => import('./pages/Schedule'));
@@ -59,6 +61,8 @@ export function App() {
                   <Route path="password" element={<ChangePassword />} />
                   <Route path="inventory" element={<InventoryList />} />
                   <Route path="inventory/new" element={<ItemForm />} />
+                  <Route path="inventory/trees" element={<InventoryTrees />} />
+                  <Route path="inventory/import" element={<InventoryImport />} />
                   <Route path="inventory/:id" element={<ItemCard />} />
                   <Route path="inventory/:id/edit" element={<ItemForm />} />
                   <Route path="documents" element={<Documents />} />
