@@ -59,7 +59,7 @@ function Lanes({ days, events, venues, canDrag, onOpen, onDrop }: {
   const laneCount = Math.max(venues.length, 1);
   return (
     <div className="overflow-x-auto" data-testid="lanes">
-      <div className="grid" style={{ gridTemplateColumns: `3rem repeat(${days.length}, minmax(${laneCount * (days.length > 1 ? 3.5 : 8)}rem, 1fr))` }}>
+      <div className="grid" style={{ gridTemplateColumns: `3rem repeat(${days.length}, minmax(${laneCount * (days.length > 1 ? 2.5 : 8)}rem, 1fr))` }}>
         <div />
         {days.map((d) => (
           <div key={d.toISOString()} className={`border-b px-1 text-center text-xs ${sameDay(d, new Date()) ? 'font-semibold text-amber-800' : ''}`}>

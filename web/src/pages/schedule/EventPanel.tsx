@@ -3,7 +3,7 @@
 // editing (times, venue, status; a series occurrence asks "only this one / this and following")
 // and deletion. Edits need `schedule:edit`; the API checks again.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { api } from '../../api/client';
 import { ClashList } from '../../components/ClashList';
 import { Gate, useCan } from '../../components/Gate';
@@ -242,13 +242,16 @@ export function EventPanel({ eventId, onClose }: { eventId: string; onClose: () 
   const { m, label, dateTime, time } = useI18n();
   const venues = useVenues().data ?? [];
   const [editing, setEditing] = useState(false);
+  const panel = useRef<HTMLElement>(null);
+  // On a phone the panel comes below the day's list: bring it into view.
+  useEffect(() => panel.current?.scrollIntoView?.({ block: 'nearest' }), []);
   const event = useQuery({
     queryKey: ['schedule', 'events', 'one', eventId],
     queryFn: async () => unwrap(await api.GET('/api/v1/schedule/events/{id}', { params: { path: { id: eventId } } })),
   });
   const e = event.data;
   return (
-    <aside aria-label={e?.title ?? m.scheduleScreen.open} data-testid="event-panel" className="rounded-lg border border-stone-300 bg-white p-3 shadow-md">
+    <aside ref={panel} aria-label={e?.title ?? m.scheduleScreen.open} data-testid="event-panel" className="rounded-lg border border-stone-300 bg-white p-3 shadow-md">
       <div className="mb-2 flex items-start gap-2">
         <h3 className="text-base font-semibold" data-testid="event-panel-title">{e?.title ?? '…'}</h3>
         <Button kind="plain" className="ml-auto" onClick={onClose} aria-label={m.scheduleScreen.close}>×</Button>
