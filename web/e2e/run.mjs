@@ -261,6 +261,10 @@ try {
     const people = await call('GET', `/schedule/events/${event.id}/participants`);
     assert.equal(people.items.find((p) => p.user_id === user.id).answer, 'tentative');
     await shot(page, 'schedule-event-panel');
+    // A phone: the day is a list and the panel follows it.
+    await page.setViewportSize({ width: 375, height: 812 });
+    await page.waitForSelector('[data-testid=day-list] >> text=Худсовет e2e');
+    await shot(page, 'schedule-phone');
   });
 
   await scenario('an iCal feed link is shown to copy and serves the calendar', async () => {

@@ -92,9 +92,10 @@ function Lanes({ days, events, venues, canDrag, onOpen, onDrop }: {
                       onDragEnd={() => { setDragging(null); setOver(null); }}
                       onClick={() => onOpen(ev.id)}
                       title={`${ev.title} — ${venueName.get(ev.venue_id) ?? ''}, ${time(ev.starts_at)}–${time(ev.ends_at)}`}
-                      className={`absolute overflow-hidden rounded border px-0.5 text-left text-[11px] leading-tight ${eventTone(ev)} ${canDrag ? 'cursor-grab' : ''} ${dragging === ev.id ? 'opacity-50' : ''}`}
+                      className={`absolute flex flex-col items-start justify-start overflow-hidden rounded border px-0.5 text-left text-[11px] leading-tight ${eventTone(ev)} ${canDrag ? 'cursor-grab' : ''} ${dragging === ev.id ? 'opacity-50' : ''}`}
                       style={{ top: top * HOUR_PX / 60, height: h * HOUR_PX / 60 - 1, left: `${(column / columns) * 100}%`, width: `${100 / columns}%` }}>
-                      <span className="font-mono">{time(ev.starts_at)}</span> {ev.title}
+                      <span className="font-mono">{time(ev.starts_at)}</span>
+                      <span>{ev.title}</span>
                     </button>
                   ))}
                 </div>

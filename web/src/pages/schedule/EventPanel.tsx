@@ -187,7 +187,7 @@ function Reservations({ event }: { event: EventView }) {
             <Button kind="plain" disabled={kit.isPending} onClick={() => kit.mutate()} data-testid="reserve-kit">{m.scheduleScreen.reserveKit}</Button>
           )}
           {can('inventory:view') && (
-            <form className="flex flex-wrap items-end gap-2" onSubmit={(e: FormEvent<HTMLFormElement>) => { e.preventDefault(); reserve.mutate(new FormData(e.currentTarget)); }}>
+            <form className="grid gap-2" data-testid="reserve-item" onSubmit={(e: FormEvent<HTMLFormElement>) => { e.preventDefault(); reserve.mutate(new FormData(e.currentTarget)); }}>
               <Field label={m.scheduleScreen.itemSearch}><Input value={q} onChange={(e) => setQ(e.target.value)} placeholder="…" /></Field>
               <Field label={m.scheduleScreen.item} error={byField.item_id}>
                 <Select name="item_id" required>
@@ -196,7 +196,7 @@ function Reservations({ event }: { event: EventView }) {
                 </Select>
               </Field>
               <Field label={m.scheduleScreen.quantity} error={byField.quantity}><Input name="quantity" type="number" min={1} defaultValue={1} className="w-20" /></Field>
-              <Button type="submit" disabled={reserve.isPending}>{m.scheduleScreen.reserveItem}</Button>
+              <div><Button type="submit" disabled={reserve.isPending}>{m.scheduleScreen.reserveItem}</Button></div>
             </form>
           )}
           {failure && failure.status === 409 ? <ItemRefusal problem={failure.problem} /> : !Object.keys(byField).length && <ProblemMessage error={reserve.error ?? kit.error} />}
@@ -223,7 +223,7 @@ function Participants({ event }: { event: EventView }) {
           {people.map((p) => (
             <li key={p.id} data-testid="participant" data-user={p.user_id} className="flex items-center gap-2 py-0.5">
               <span>{p.first_name} {p.last_name}</span>
-              <span className="text-stone-500">{p.role}</span>
+              <span className="text-stone-500">{m.participantRole[p.role]}</span>
               <span className="ml-auto" data-testid="participant-answer"><Badge tone={tone[p.answer]}>{m.answer[p.answer]}</Badge></span>
             </li>
           ))}
