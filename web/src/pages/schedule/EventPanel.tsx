@@ -184,10 +184,10 @@ function Reservations({ event }: { event: EventView }) {
       {edit && (
         <div className="mt-2 space-y-2">
           {event.performance_id && (
-            <Button kind="plain" disabled={kit.isPending} onClick={() => kit.mutate()} data-testid="reserve-kit">{m.scheduleScreen.reserveKit}</Button>
+            <Button kind="plain" disabled={kit.isPending} onClick={() => { reserve.reset(); kit.mutate(); }} data-testid="reserve-kit">{m.scheduleScreen.reserveKit}</Button>
           )}
           {can('inventory:view') && (
-            <form className="grid gap-2" data-testid="reserve-item" onSubmit={(e: FormEvent<HTMLFormElement>) => { e.preventDefault(); reserve.mutate(new FormData(e.currentTarget)); }}>
+            <form className="grid gap-2" data-testid="reserve-item" onSubmit={(e: FormEvent<HTMLFormElement>) => { e.preventDefault(); kit.reset(); reserve.mutate(new FormData(e.currentTarget)); }}>
               <Field label={m.scheduleScreen.itemSearch}><Input value={q} onChange={(e) => setQ(e.target.value)} placeholder="…" /></Field>
               <Field label={m.scheduleScreen.item} error={byField.item_id}>
                 <Select name="item_id" required>
@@ -244,7 +244,10 @@ export function EventPanel({ eventId, onClose }: { eventId: string; onClose: () 
   const [editing, setEditing] = useState(false);
   const panel = useRef<HTMLElement>(null);
   // On a phone the panel comes below the day's list: bring it into view.
-  useEffect(() => panel.current?.scrollIntoView?.({ block: 'nearest' }), []);
+  useEffect(() => {
+    // (A block body: Chromium's scrollIntoView returns a promise, which React would take for a cleanup.)
+    panel.current?.scrollIntoView?.({ block: 'nearest' });
+  }, []);
   const event = useQuery({
     queryKey: ['schedule', 'events', 'one', eventId],
     queryFn: async () => unwrap(await api.GET('/api/v1/schedule/events/{id}', { params: { path: { id: eventId } } })),
