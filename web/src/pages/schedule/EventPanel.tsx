@@ -32,7 +32,7 @@ export function ScopeChoice({ event, value, onChange, title }: { event: EventVie
   );
 }
 
-function EditEvent({ event, onDone }: { event: EventView; onDone: () => void }) {
+export function EditEvent({ event, onDone }: { event: EventView; onDone: () => void }) {
   const { m, label } = useI18n();
   const venues = useVenues().data ?? [];
   const client = useQueryClient();
@@ -79,7 +79,7 @@ function EditEvent({ event, onDone }: { event: EventView; onDone: () => void }) 
   );
 }
 
-function DeleteEvent({ event, onDeleted }: { event: EventView; onDeleted: () => void }) {
+export function DeleteEvent({ event, onDeleted }: { event: EventView; onDeleted: () => void }) {
   const { m } = useI18n();
   const client = useQueryClient();
   const [asking, setAsking] = useState(false);
