@@ -212,7 +212,7 @@ try {
     return { call, user: login.user };
   };
 
-  await scenario('dragging an event onto an occupied slot shows the clash and the event stays', async () => {
+  await scenario('dragging an event onto an occupied slot shows the clash and the event stays; onto a free one moves it', async () => {
     const { call } = await apiSession(admin);
     const venue = (await call('GET', '/schedule/venues')).items[0];
     const book = (title, from, to) => call('POST', '/schedule/events', { title, kind: 'rehearsal', venue_id: venue.id, starts_at: `2031-03-20T${from}:00+03:00`, ends_at: `2031-03-20T${to}:00+03:00` });
@@ -238,9 +238,15 @@ try {
     assert.equal(await card.getAttribute('style'), before, 'the event stays in its slot');
     const stored = await call('GET', `/schedule/events/${moved.id}`);
     assert.equal(stored.starts_at, moved.starts_at, 'the server kept the time');
+    // Onto a free slot of another venue: 13:00 there.
+    const other = (await call('GET', '/schedule/venues')).items[1];
+    await card.dragTo(page.locator(`[data-testid=lane][data-venue="${other.id}"]`), { sourcePosition: { x: 10, y: 20 }, targetPosition: { x: 10, y: 220 } });
+    await page.waitForSelector('[data-testid=event-moved]');
+    const after = await call('GET', `/schedule/events/${moved.id}`);
+    assert.deepEqual([after.venue_id, after.starts_at, after.ends_at], [other.id, '2031-03-20T10:00:00Z', '2031-03-20T11:00:00Z']);
     // The keyboard way: the event's panel edits the times.
     await card.click();
-    await page.waitForSelector('[data-testid=event-panel-time]:has-text("16:00")');
+    await page.waitForSelector('[data-testid=event-panel-time]:has-text("13:00")');
   });
 
   await scenario("an RSVP in the event panel changes the participant's answer", async () => {
