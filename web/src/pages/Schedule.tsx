@@ -41,7 +41,8 @@ function Lanes({ days, events, venues, canDrag, onOpen, onDrop }: {
   const [over, setOver] = useState<string | null>(null);
   const shown = hourWindow(events, days);
   const height = (shown.to - shown.from) * HOUR_PX;
-  const venueIds = venues.map((v) => v.id);
+  // Every lane of every day, so the header lines up (an event's venue missing from the list gets one too).
+  const venueIds = [...new Set([...venues.map((v) => v.id), ...events.map((e) => e.venue_id)])];
   const venueName = new Map(venues.map((v) => [v.id, v.name]));
   const hours = Array.from({ length: shown.to - shown.from }, (_, i) => shown.from + i);
   const drop = (e: DragEvent<HTMLDivElement>, day: Date, venueId: string) => {
@@ -56,7 +57,7 @@ function Lanes({ days, events, venues, canDrag, onOpen, onDrop }: {
     const grabbed = Number(e.dataTransfer.getData('text/x-offset') || 0);
     onDrop(ev, day, minuteAt(e.clientY - rect.top - grabbed, rect.height, shown), venueId);
   };
-  const laneCount = Math.max(venues.length, 1);
+  const laneCount = Math.max(venueIds.length, 1);
   return (
     <div className="overflow-x-auto" data-testid="lanes">
       <div className="grid" style={{ gridTemplateColumns: `3rem repeat(${days.length}, minmax(${laneCount * (days.length > 1 ? 2.5 : 8)}rem, 1fr))` }}>
@@ -64,7 +65,7 @@ function Lanes({ days, events, venues, canDrag, onOpen, onDrop }: {
         {days.map((d) => (
           <div key={d.toISOString()} className={`border-b px-1 text-center text-xs ${sameDay(d, new Date()) ? 'font-semibold text-amber-800' : ''}`}>
             <div>{new Intl.DateTimeFormat(tag, { weekday: 'short', day: 'numeric', month: 'short' }).format(d)}</div>
-            <div className="flex">{venues.map((v) => <div key={v.id} className="flex-1 truncate border-l border-stone-100 px-0.5 text-[10px] text-stone-500" title={v.name}>{v.name}</div>)}</div>
+            <div className="flex">{venueIds.map((id) => <div key={id} className="flex-1 truncate border-l border-stone-100 px-0.5 text-[10px] text-stone-500" title={venueName.get(id)}>{venueName.get(id) ?? '—'}</div>)}</div>
           </div>
         ))}
         <div className="relative" style={{ height }}>
@@ -160,7 +161,6 @@ export default function Schedule() {
   const [pendingMove, setPendingMove] = useState<{ event: EventView; patch: MovePatch } | null>(null);
   const [scope, setScope] = useState<Scope>('this');
   const venuesQuery = useVenues();
-  const venues = (venuesQuery.data ?? []).filter((v) => v.is_active);
   const days = visibleDays(view, anchor);
   const from = days[0];
   const to = addDays(days[days.length - 1], 1);
@@ -179,6 +179,9 @@ export default function Schedule() {
       return all;
     },
   });
+  // Lanes: the active venues, and an inactive one only while it still hosts a shown event.
+  const hosting = new Set((events.data ?? []).map((e) => e.venue_id));
+  const venues = (venuesQuery.data ?? []).filter((v) => v.is_active || hosting.has(v.id));
   const move = useMutation({
     mutationFn: async ({ event, patch, scope }: { event: EventView; patch: MovePatch; scope: Scope }) =>
       unwrap(await api.PATCH('/api/v1/schedule/events/{id}', {
