@@ -4,6 +4,7 @@
 // and deletion. Edits need `schedule:edit`; the API checks again.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { Link } from 'react-router';
 import { api } from '../../api/client';
 import { ClashList } from '../../components/ClashList';
 import { Gate, useCan } from '../../components/Gate';
@@ -268,6 +269,12 @@ export function EventPanel({ eventId, onClose }: { eventId: string; onClose: () 
             <dt className="text-stone-500">{m.scheduleScreen.time}</dt>
             <dd data-testid="event-panel-time">{dateTime(e.starts_at)}–{time(e.ends_at)}{e.series_id && <> <Badge tone="blue">{m.scheduleScreen.series}</Badge></>}</dd>
             <dt className="text-stone-500">{m.scheduleScreen.status}</dt><dd>{m.eventStatus[e.status]}</dd>
+            {e.performance_id && (
+              <Gate need="performance:view">
+                <dt className="text-stone-500">{m.scheduleScreen.performance}</dt>
+                <dd><Link className="text-amber-800 underline" to={`/performances/${e.performance_id}`}>{m.scheduleScreen.open} →</Link></dd>
+              </Gate>
+            )}
             {e.description && <><dt className="text-stone-500">…</dt><dd className="whitespace-pre-wrap">{e.description}</dd></>}
           </dl>
           <Gate need="schedule:edit">
