@@ -276,6 +276,100 @@ try {
     await shot(page, 'schedule');
   });
 
+  // The schedule screens' API set-up goes straight to the API (a token of its own, not the page's).
+  const apiSession = async (who) => {
+    const login = await (await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(who) })).json();
+    const call = async (method, path, body) => {
+      const r = await fetch(`${base}/api/v1${path}`, {
+        method,
+        headers: { Authorization: `Bearer ${login.access_token}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      const text = await r.text();
+      assert.ok(r.ok, `${method} ${path}: ${r.status} ${text}`);
+      return text ? JSON.parse(text) : null;
+    };
+    return { call, user: login.user };
+  };
+
+  await scenario('dragging an event onto an occupied slot shows the clash and the event stays; onto a free one moves it', async () => {
+    const { call } = await apiSession(admin);
+    const venue = (await call('GET', '/schedule/venues')).items[0];
+    const book = (title, from, to) => call('POST', '/schedule/events', { title, kind: 'rehearsal', venue_id: venue.id, starts_at: `2031-03-20T${from}:00+03:00`, ends_at: `2031-03-20T${to}:00+03:00` });
+    await book('Читка пьесы e2e', '10:00', '11:00');
+    const moved = await book('Перенос e2e', '16:00', '17:00');
+    const page = await newPage();
+    await signIn(page, admin);
+    // The week of the sign-in day with its venue lanes (the seeded events are around today).
+    await page.goto(`${base}/schedule?view=week`);
+    await page.waitForSelector('[data-testid=lane] [data-testid=event]');
+    await shot(page, 'schedule-week-lanes');
+    await page.goto(`${base}/schedule?view=day&date=2031-03-20`);
+    const card = page.locator(`[data-testid=event][data-event-id="${moved.id}"]`);
+    await card.waitFor();
+    const before = await card.getAttribute('style');
+    // Onto 10:00 in the same venue's lane (the grid starts at 08:00, 40 px an hour; the event is
+    // grabbed at its middle, 20 px below its top).
+    await card.dragTo(page.locator(`[data-testid=lane][data-venue="${venue.id}"]`), { sourcePosition: { x: 10, y: 20 }, targetPosition: { x: 10, y: 100 } });
+    const clash = await page.waitForSelector('[data-testid=move-status] [data-testid=clash]');
+    assert.match(await clash.textContent(), /Читка пьесы e2e/);
+    await page.waitForSelector('[data-testid=move-failed]');
+    await shot(page, 'schedule-drag-clash');
+    assert.equal(await card.getAttribute('style'), before, 'the event stays in its slot');
+    const stored = await call('GET', `/schedule/events/${moved.id}`);
+    assert.equal(stored.starts_at, moved.starts_at, 'the server kept the time');
+    // Onto a free slot of another venue: 13:00 there.
+    const other = (await call('GET', '/schedule/venues')).items[1];
+    await card.dragTo(page.locator(`[data-testid=lane][data-venue="${other.id}"]`), { sourcePosition: { x: 10, y: 20 }, targetPosition: { x: 10, y: 220 } });
+    await page.waitForSelector('[data-testid=event-moved]');
+    const after = await call('GET', `/schedule/events/${moved.id}`);
+    assert.deepEqual([after.venue_id, after.starts_at, after.ends_at], [other.id, '2031-03-20T10:00:00Z', '2031-03-20T11:00:00Z']);
+    // The keyboard way: the event's panel edits the times.
+    await card.click();
+    await page.waitForSelector('[data-testid=event-panel-time]:has-text("13:00")');
+  });
+
+  await scenario("an RSVP in the event panel changes the participant's answer", async () => {
+    const { call, user } = await apiSession(admin);
+    const venue = (await call('GET', '/schedule/venues')).items[1];
+    const event = await call('POST', '/schedule/events', {
+      title: 'Худсовет e2e', kind: 'meeting', venue_id: venue.id, starts_at: '2031-03-21T12:00:00+03:00', ends_at: '2031-03-21T13:00:00+03:00',
+      participants: [{ user_id: user.id, role: 'manager' }],
+    });
+    const page = await newPage();
+    await signIn(page, admin);
+    await page.goto(`${base}/schedule?view=day&date=2031-03-21&event=${event.id}`);
+    const mine = page.locator(`[data-testid=participant][data-user="${user.id}"] [data-testid=participant-answer]`);
+    await mine.waitFor();
+    assert.match(await mine.textContent(), /Нет ответа/);
+    await page.click('[data-testid=event-panel] [data-testid=rsvp-tentative]');
+    await page.waitForSelector(`[data-testid=participant][data-user="${user.id}"] [data-testid=participant-answer]:has-text("Возможно")`);
+    const people = await call('GET', `/schedule/events/${event.id}/participants`);
+    assert.equal(people.items.find((p) => p.user_id === user.id).answer, 'tentative');
+    await shot(page, 'schedule-event-panel');
+    // A phone: the day is a list and the panel follows it.
+    await page.setViewportSize({ width: 375, height: 812 });
+    await page.waitForSelector('[data-testid=day-list] >> text=Худсовет e2e');
+    await shot(page, 'schedule-phone');
+  });
+
+  await scenario('an iCal feed link is shown to copy and serves the calendar', async () => {
+    const page = await newPage();
+    await signIn(page, admin);
+    await page.goto(`${base}/schedule`);
+    await page.fill('[data-testid=feeds] input[name=name]', 'Телефон e2e');
+    await page.click('[data-testid=ical-create]');
+    const link = page.locator('[data-testid=ical-url]').first();
+    await link.waitFor();
+    const url = await link.inputValue();
+    assert.match(url, /\/api\/v1\/schedule\/calendar\/me\.ics\?token=\S+/);
+    await page.locator('[data-testid=feeds]').scrollIntoViewIfNeeded();
+    await shot(page, 'schedule-ical');
+    const feed = await fetch(url);
+    assert.equal(feed.status, 200);
+    assert.match(await feed.text(), /BEGIN:VCALENDAR/);
+  });
+
   await scenario('a viewer sees no edit buttons and a forged request gets 403 shown as a message', async () => {
     const page = await newPage({ width: 390, height: 844 });
     await signIn(page, viewer);
