@@ -244,6 +244,47 @@ try {
     await page.waitForSelector('[data-testid=audit-row]');
     await shot(page, 'admin-audit');
   });
+
+  await scenario('the production card: tick a checklist item, add a cast member, take a snapshot and compare', async () => {
+    const page = await newPage();
+    await signIn(page, admin);
+    await page.goto(`${base}/performances`);
+    await page.click('[data-testid=performance-row] a');
+    await page.waitForSelector('[data-testid=readiness]');
+    await page.waitForSelector('[data-testid=passport-category]');
+    await shot(page, 'performance-passport');
+    // The snapshot comes first, so the cast member added after it is a difference.
+    await page.click('[role=tab][data-tab=snapshots]');
+    await page.fill('input[name=snapshot_name]', 'Перед гастролями e2e');
+    await page.click('button:has-text("Сделать снимок")');
+    await page.waitForSelector('[data-testid=snapshot-row]:has-text("Перед гастролями e2e")');
+
+    await page.click('[role=tab][data-tab=checklists]');
+    await page.waitForSelector('select[name=template_id] option', { state: 'attached' });
+    await page.click('button:has-text("Начать по шаблону")');
+    await page.locator('[data-testid=checklist-item] input[type=checkbox]').first().check();
+    const ticked = await page.waitForSelector('[data-testid=ticked-by]');
+    assert.match(await ticked.textContent(), /отметил\(а\) вы|Администратор|admin/i, 'the tick says who');
+    await page.waitForSelector('[data-testid=checklist-progress]:text-matches("^1/")');
+
+    await page.click('[role=tab][data-tab=cast]');
+    await page.click('summary:has-text("Добавить в состав")');
+    await page.fill('[data-testid=cast-form] input[name=role_name]', 'Треплев');
+    await page.fill('[data-testid=cast-form] input[name=person_name]', 'Иван Сидоров e2e');
+    await page.click('[data-testid=cast-form] button[type=submit]');
+    await page.waitForSelector('[data-testid=cast-row]:has-text("Иван Сидоров e2e")');
+
+    await page.click('[role=tab][data-tab=snapshots]');
+    await page.click('[data-testid=snapshot-row]:has-text("Перед гастролями e2e") >> button:has-text("Сравнить с текущим")');
+    const diff = await page.waitForSelector('[data-testid=snapshot-diff] [data-testid=diff-row]:has-text("Иван Сидоров e2e")');
+    assert.match(await diff.textContent(), /добавлено/, 'the new cast member is shown as added');
+    await shot(page, 'performance-snapshot-compare');
+    // A phone: the tabs scroll sideways, the passport stays readable.
+    await page.setViewportSize({ width: 375, height: 812 });
+    await page.click('[role=tab][data-tab=passport]');
+    await page.waitForSelector('[data-testid=readiness]');
+    await shot(page, 'performance-passport-phone');
+  });
 } catch (e) {
   failed = true;
   results.push(`FAIL set-up: ${e.message}`);

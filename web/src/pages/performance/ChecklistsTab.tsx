@@ -44,6 +44,8 @@ function ChecklistItems({ performanceId, checklistId }: { performanceId: string;
   const client = useQueryClient();
   const staff = useStaff();
   const key = ['performances', performanceId, 'checklists', checklistId];
+  // The box follows the finger at once; the API's answer (or a refusal) settles it.
+  const [shown, setShown] = useState<Record<string, boolean>>({});
   const list = useQuery({
     queryKey: key,
     queryFn: async () => unwrap(await api.GET('/api/v1/performances/{id}/checklists/{checklist_id}', { params: { path: { id: performanceId, checklist_id: checklistId } } })),
@@ -55,7 +57,14 @@ function ChecklistItems({ performanceId, checklistId }: { performanceId: string;
         ? unwrap(await api.PUT('/api/v1/performances/{id}/checklists/{checklist_id}/items/{item_id}/tick', { params: { path } }))
         : unwrap(await api.DELETE('/api/v1/performances/{id}/checklists/{checklist_id}/items/{item_id}/tick', { params: { path } }));
     },
-    onSettled: () => client.invalidateQueries({ queryKey: ['performances', performanceId, 'checklists'] }),
+    onSettled: async (_r, _e, { item }) => {
+      await client.invalidateQueries({ queryKey: ['performances', performanceId, 'checklists'] });
+      setShown((v) => {
+        const next = { ...v };
+        delete next[item.id];
+        return next;
+      });
+    },
   });
   if (list.isPending) return <Loading />;
   if (list.error) return <ProblemMessage error={list.error} />;
@@ -67,7 +76,7 @@ function ChecklistItems({ performanceId, checklistId }: { performanceId: string;
         {list.data.items.map((it) => (
           <li key={it.id} data-testid="checklist-item" className="flex flex-wrap items-center gap-2">
             <label className="flex min-w-0 flex-1 items-center gap-2">
-              <input type="checkbox" className="h-5 w-5" checked={it.ticked} disabled={tick.isPending} onChange={(e) => tick.mutate({ item: it, on: e.target.checked })} />
+              <input type="checkbox" className="h-5 w-5" checked={shown[it.id] ?? it.ticked} onChange={(e) => { const on = e.target.checked; setShown((v) => ({ ...v, [it.id]: on })); tick.mutate({ item: it, on }); }} />
               <span className={it.ticked ? 'text-stone-500 line-through' : ''}>{it.text}</span>
             </label>
             {it.ticked && <span data-testid="ticked-by" className="text-xs text-stone-500">{m.perfCard.tickedBy} {who(it.ticked_by)}, {dateTime(it.ticked_at)}</span>}
