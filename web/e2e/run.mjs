@@ -252,7 +252,17 @@ try {
     await page.click('[data-testid=performance-row] a');
     await page.waitForSelector('[data-testid=readiness]');
     await page.waitForSelector('[data-testid=passport-category]');
-    await shot(page, 'performance-passport');
+    // Filing a document: the auto-filing guess is shown and confirmed.
+    await page.click('[data-testid=file-document] summary');
+    await page.fill('input[name=document_q]', 'Смета');
+    await page.click('[data-testid=file-document] button[type=submit]');
+    await page.click('[data-testid=document-pick]:has-text("Смета постановки")');
+    const guess = await page.waitForSelector('[data-testid=filing-guess]');
+    assert.match(await guess.textContent(), /Автоподшивка предлагает/, 'the guess is shown');
+    assert.notEqual(await page.inputValue('select[name=filing_category]'), '', 'the guess is preselected');
+    await page.click('button:has-text("Подшить")');
+    await page.waitForSelector('[data-testid=passport-document]:has-text("Смета постановки")');
+    await page.screenshot({ path: join(shots, 'performance-passport.png'), fullPage: true });
     // The snapshot comes first, so the cast member added after it is a difference.
     await page.click('[role=tab][data-tab=snapshots]');
     await page.fill('input[name=snapshot_name]', 'Перед гастролями e2e');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  chooseCategory, classifyName, confidenceLevel, filingRequest, ifMatch, initialFiling, offeredStatuses,
+  chooseCategory, classifyNames, confidenceLevel, filingRequest, ifMatch, initialFiling, offeredStatuses,
   PERFORMANCE_STATUSES, sceneSwapPlan, statusMoveAllowed, type PerformanceStatus,
 } from './performance';
 
@@ -67,8 +67,9 @@ describe('auto-filing guess → the filing choice', () => {
 
   it('words the confidence and classifies by the file name before the title', () => {
     expect([0.95, 0.8, 0.6, 0.5, 0.3].map(confidenceLevel)).toEqual(['high', 'high', 'medium', 'medium', 'low']);
-    expect(classifyName('Световая партитура', 'show.c2p')).toBe('show.c2p');
-    expect(classifyName(' Смета ', null)).toBe('Смета');
+    expect(classifyNames('Световая партитура', 'show.c2p')).toEqual(['show.c2p', 'Световая партитура']);
+    expect(classifyNames(' Смета ', null)).toEqual(['Смета']);
+    expect(classifyNames('Смета', 'Смета')).toEqual(['Смета']);
   });
 });
 

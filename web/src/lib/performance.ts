@@ -75,9 +75,10 @@ export function filingRequest(documentId: string, choice: FilingChoice): Schemas
   return { document_id: documentId, category: choice.category };
 }
 
-/** The name to classify a document by: its current file's name, else its title. */
-export function classifyName(title: string, originalFilename?: string | null): string {
-  return originalFilename?.trim() || title.trim();
+/** The names to classify a document by, in order: its current file's name, then its title. */
+export function classifyNames(title: string, originalFilename?: string | null): string[] {
+  const names = [originalFilename?.trim() ?? '', title.trim()].filter(Boolean);
+  return [...new Set(names)];
 }
 
 /** Swapping two scenes of one act goes through a free number (the act's numbers are unique). */

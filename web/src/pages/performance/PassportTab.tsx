@@ -7,7 +7,7 @@ import { api, type Schemas } from '../../api/client';
 import { Gate, useCan } from '../../components/Gate';
 import { Badge, Button, Card, Empty, Field, Input, Loading, ProblemMessage, Select } from '../../components/ui';
 import { useI18n } from '../../i18n';
-import { chooseCategory, classifyName, confidenceLevel, filingRequest, ifMatch, initialFiling, type FilingChoice, type PassportCategory } from '../../lib/performance';
+import { chooseCategory, classifyNames, confidenceLevel, filingRequest, ifMatch, initialFiling, type FilingChoice, type PassportCategory } from '../../lib/performance';
 import { unwrap } from '../../lib/problem';
 import { CardProblem, useStaff } from './common';
 
@@ -158,7 +158,7 @@ function Documents({ id }: { id: string }) {
       </Gate>
       <CardProblem error={unfile.error ?? refile.error} performanceId={id} />
       {passport.isPending ? <Loading /> : passport.error ? <ProblemMessage error={passport.error} /> : passport.data.parts.map((part) => (
-        <details key={part.code} className="mt-2" open={part.code === '1.0'}>
+        <details key={part.code} className="mt-2" open={part.code === '1.0' || part.categories.some((c) => c.documents.length > 0)}>
           <summary className="cursor-pointer font-medium">{part.code} {part.title}</summary>
           <ul className="mt-1 space-y-1 text-sm">
             {part.categories.map((c) => (
@@ -217,10 +217,13 @@ function FileDocument({ performanceId, categories }: { performanceId: string; ca
         const v = await api.GET('/api/v1/documents/{id}/versions/{version_id}', { params: { path: { id: d.id, version_id: d.current_version_id } } });
         filename = v.data?.original_filename ?? null;
       }
-      return unwrap(await api.POST('/api/v1/performances/{id}/passport/classify', {
-        params: { path: { id: performanceId } },
-        body: { file_name: classifyName(d.title, filename) },
-      }));
+      // The file's name first; when it says nothing, the title may (as the API does when filing).
+      let result: Schemas['ClassifyResult'] | null = null;
+      for (const name of classifyNames(d.title, filename)) {
+        result = unwrap(await api.POST('/api/v1/performances/{id}/passport/classify', { params: { path: { id: performanceId } }, body: { file_name: name } }));
+        if (result.guess) break;
+      }
+      return result;
     },
     onSuccess: (result) => setChoice(initialFiling(result)),
   });
