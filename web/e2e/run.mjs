@@ -295,6 +295,51 @@ try {
     await page.waitForSelector('[data-testid=readiness]');
     await shot(page, 'performance-passport-phone');
   });
+
+  await scenario('the production card: a stale edit asks to reload, status moves follow the state machine, a viewer changes nothing', async () => {
+    const page = await newPage();
+    await signIn(page, admin);
+    await page.goto(`${base}/performances`);
+    await page.click('[data-testid=performance-row] a >> nth=1');
+    await page.waitForSelector('[data-testid=performance-status]');
+    const url = page.url();
+    const stale = await newPage();
+    await signIn(stale, admin);
+    await stale.goto(url);
+    await stale.waitForSelector('[data-testid=performance-status]');
+    await stale.click('button:has-text("Изменить") >> nth=0');
+
+    await page.click('button:has-text("Изменить") >> nth=0');
+    await page.fill('[data-testid=performance-form] input[name=subtitle]', 'комедия в пяти действиях (e2e)');
+    await page.click('[data-testid=performance-form] button[type=submit]');
+    await page.waitForSelector('text=комедия в пяти действиях (e2e)');
+
+    await stale.fill('[data-testid=performance-form] input[name=genre]', 'трагикомедия');
+    await stale.click('[data-testid=performance-form] button[type=submit]');
+    await stale.waitForSelector('[data-testid=stale]');
+    await shot(stale, 'performance-stale-edit');
+    // Reloading shows the other change in the form: nothing is overwritten unseen.
+    await stale.click('[data-testid=stale] button');
+    await stale.waitForFunction(() => globalThis.document.querySelector('[data-testid=performance-form] input[name=subtitle]')?.value === 'комедия в пяти действиях (e2e)');
+    assert.equal(await stale.locator('[data-testid=stale]').count(), 0, 'the reloaded form starts clean');
+
+    const status = await page.textContent('[data-testid=performance-status]');
+    const offered = await page.locator('[data-status-action]').evaluateAll((bs) => bs.map((b) => b.dataset.statusAction));
+    const machine = { 'Подготовка': ['in_repertoire', 'archived'], 'В репертуаре': ['paused', 'archived'], 'Приостановлен': ['in_repertoire', 'archived'], 'Архив': ['preparation'] };
+    assert.deepEqual(offered, machine[status], `moves offered from ${status}`);
+    await page.click(`[data-status-action=${offered[0]}]`);
+    await page.waitForFunction((before) => globalThis.document.querySelector('[data-testid=performance-status]')?.textContent !== before, status);
+
+    const view = await newPage({ width: 390, height: 844 });
+    await signIn(view, viewer);
+    await view.goto(url);
+    await view.waitForSelector('[data-testid=readiness]');
+    for (const tab of ['passport', 'cast', 'scenes', 'kit', 'checklists', 'snapshots']) {
+      await view.click(`[role=tab][data-tab=${tab}]`);
+      await view.waitForSelector('[role=tabpanel] h2');
+      assert.equal(await view.locator('[data-status-action], [data-testid=poster-input], [data-testid=file-document], form, button:has-text("Изменить"), button:has-text("Удалить"), button:has-text("Убрать")').count(), 0, `nothing to change on ${tab}`);
+    }
+  });
 } catch (e) {
   failed = true;
   results.push(`FAIL set-up: ${e.message}`);

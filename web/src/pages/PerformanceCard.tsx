@@ -79,7 +79,7 @@ export default function PerformanceCard() {
       <div className="min-w-0 lg:col-span-2">
         <Card title={editing ? m.perfCard.editCard : p.title} actions={!editing && <Gate need="performance:edit"><Button kind="plain" onClick={() => setEditing(true)}>{m.app.edit}</Button></Gate>}>
           {editing ? (
-            <PerformanceForm existing={p} onDone={() => setEditing(false)} onCancel={() => setEditing(false)} />
+            <PerformanceForm key={p.version} existing={p} onDone={() => setEditing(false)} onCancel={() => setEditing(false)} />
           ) : (
             <>
               <p className="text-sm text-stone-600">{[p.subtitle, p.author, p.genre, p.age_rating].filter(Boolean).join(' · ')}</p>

@@ -49,7 +49,7 @@ export function KitTab({ id }: { id: string }) {
               <span className="ml-auto flex items-center gap-1">
                 {mayEdit ? (
                   <>
-                    <QuantityInput line={k} disabled={setQuantity.isPending} onSave={(quantity) => setQuantity.mutate({ line: k, quantity })} />
+                    <QuantityInput key={k.version} line={k} disabled={setQuantity.isPending} onSave={(quantity) => setQuantity.mutate({ line: k, quantity })} />
                     <Button kind="plain" className="text-xs" disabled={remove.isPending} onClick={() => remove.mutate(k.id)} aria-label={`${m.perfCard.remove}: ${k.item.name}`}>{m.perfCard.remove}</Button>
                   </>
                 ) : <span className="text-xs text-stone-600">{m.perfCard.quantity}: × {number(k.quantity)}</span>}

@@ -75,7 +75,7 @@ function Sections({ id }: { id: string }) {
                 <span className="text-xs text-stone-500">{m.perfCard.responsible}: {s.responsible_user_id ? staff.byId.get(s.responsible_user_id) ?? '—' : '—'}</span>
               </div>
               {editing === s.id ? (
-                <SectionEditor performanceId={id} section={s} onDone={() => setEditing(null)} />
+                <SectionEditor key={s.version} performanceId={id} section={s} onDone={() => setEditing(null)} />
               ) : (
                 <>
                   <p className="whitespace-pre-wrap text-sm text-stone-700">{s.content || <span className="text-stone-400">{m.perfCard.emptySection}</span>}</p>

@@ -53,7 +53,7 @@ export function ScenesTab({ id }: { id: string }) {
             return (
               <li key={s.id} data-testid="scene-row" className="py-2">
                 {editing === s.id ? (
-                  <SceneForm performanceId={id} scene={s} onDone={() => setEditing(null)} />
+                  <SceneForm key={s.version} performanceId={id} scene={s} onDone={() => setEditing(null)} />
                 ) : (
                   <div className="flex flex-wrap items-center gap-2">
                     <span className="font-mono text-xs">{s.act_number}.{s.scene_number}</span>
