@@ -20,6 +20,12 @@ export function KitTab({ id }: { id: string }) {
     queryKey: ['performances', id, 'kit'],
     queryFn: async () => unwrap(await api.GET('/api/v1/performances/{id}/kit', { params: { path: { id }, query: { limit: 200 } } })).items,
   });
+  // Section codes shown by their titles (the passport tab's query, usually cached).
+  const sections = useQuery({
+    queryKey: ['performances', id, 'sections'],
+    queryFn: async () => unwrap(await api.GET('/api/v1/performances/{id}/sections', { params: { path: { id }, query: { limit: 200 } } })).items,
+  });
+  const sectionTitle = new Map((sections.data ?? []).map((s) => [s.code, s.title]));
   const invalidate = () => client.invalidateQueries({ queryKey: ['performances', id] });
   const remove = useMutation({
     mutationFn: async (kitId: string) => unwrap(await api.DELETE('/api/v1/performances/{id}/kit/{kit_id}', { params: { path: { id, kit_id: kitId } } })),
@@ -44,7 +50,7 @@ export function KitTab({ id }: { id: string }) {
               <span className="font-mono text-xs">{k.item.inventory_number}</span>
               <span>{k.item.name}</span>
               <Badge tone={statusTone(k.item.status)}>{label('status', k.item.status)}</Badge>
-              {k.section && <span className="text-xs text-stone-500">{k.section}</span>}
+              {k.section && <span className="text-xs text-stone-500">{sectionTitle.get(k.section) ?? k.section}</span>}
               {!k.available && <Badge tone="red">{m.perfCard.shortBy} {number(k.shortage)}</Badge>}
               <span className="ml-auto flex items-center gap-1">
                 {mayEdit ? (

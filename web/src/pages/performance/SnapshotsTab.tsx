@@ -59,12 +59,17 @@ function Comparison({ performanceId, snapshotId }: { performanceId: string; snap
     queryKey: ['performances', performanceId, 'passport'],
     queryFn: async () => unwrap(await api.GET('/api/v1/performances/{id}/passport', { params: { path: { id: performanceId } } })),
   });
+  const sections = useQuery({
+    queryKey: ['performances', performanceId, 'sections'],
+    queryFn: async () => unwrap(await api.GET('/api/v1/performances/{id}/sections', { params: { path: { id: performanceId }, query: { limit: 200 } } })).items,
+  });
   if (compare.isPending) return <Loading />;
   if (compare.error) return <ProblemMessage error={compare.error} />;
   const titles = new Map((passport.data?.parts ?? []).flatMap((p) => p.categories).map((c) => [c.code as string, c.title]));
+  const sectionTitles = new Map((sections.data ?? []).map((x) => [x.code, x.title]));
   const names: DiffNames = {
     category: (c) => titles.get(c) ?? c,
-    section: (_code, title) => title,
+    section: (code, title) => sectionTitles.get(code) ?? title,
     version: (n) => (n == null ? m.perfCard.noVersion : `${m.perfCard.version} ${n}`),
     castKind: (k) => (k === 'cast' || k === 'crew' ? m.perfCard.castKind[k] : k),
   };
