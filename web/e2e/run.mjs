@@ -418,6 +418,102 @@ try {
     await page.waitForSelector('[data-testid=audit-row]');
     await shot(page, 'admin-audit');
   });
+
+  await scenario('the production card: tick a checklist item, add a cast member, take a snapshot and compare', async () => {
+    const page = await newPage();
+    await signIn(page, admin);
+    await page.goto(`${base}/performances`);
+    await page.click('[data-testid=performance-row] a');
+    await page.waitForSelector('[data-testid=readiness]');
+    await page.waitForSelector('[data-testid=passport-category]');
+    // Filing a document: the auto-filing guess is shown and confirmed.
+    await page.click('[data-testid=file-document] summary');
+    await page.fill('input[name=document_q]', 'Смета');
+    await page.click('[data-testid=file-document] button[type=submit]');
+    await page.click('[data-testid=document-pick]:has-text("Смета постановки")');
+    const guess = await page.waitForSelector('[data-testid=filing-guess]');
+    assert.match(await guess.textContent(), /Автоподшивка предлагает/, 'the guess is shown');
+    assert.notEqual(await page.inputValue('select[name=filing_category]'), '', 'the guess is preselected');
+    await page.click('button:has-text("Подшить")');
+    await page.waitForSelector('[data-testid=passport-document]:has-text("Смета постановки")');
+    await page.screenshot({ path: join(shots, 'performance-passport.png'), fullPage: true });
+    // The snapshot comes first, so the cast member added after it is a difference.
+    await page.click('[role=tab][data-tab=snapshots]');
+    await page.fill('input[name=snapshot_name]', 'Перед гастролями e2e');
+    await page.click('button:has-text("Сделать снимок")');
+    await page.waitForSelector('[data-testid=snapshot-row]:has-text("Перед гастролями e2e")');
+
+    await page.click('[role=tab][data-tab=checklists]');
+    await page.waitForSelector('select[name=template_id] option', { state: 'attached' });
+    await page.click('button:has-text("Начать по шаблону")');
+    await page.locator('[data-testid=checklist-item] input[type=checkbox]').first().check();
+    const ticked = await page.waitForSelector('[data-testid=ticked-by]');
+    assert.match(await ticked.textContent(), /отметил\(а\) вы|Администратор|admin/i, 'the tick says who');
+    await page.waitForSelector('[data-testid=checklist-progress]:text-matches("^1/")');
+
+    await page.click('[role=tab][data-tab=cast]');
+    await page.click('summary:has-text("Добавить в состав")');
+    await page.fill('[data-testid=cast-form] input[name=role_name]', 'Треплев');
+    await page.fill('[data-testid=cast-form] input[name=person_name]', 'Иван Сидоров e2e');
+    await page.click('[data-testid=cast-form] button[type=submit]');
+    await page.waitForSelector('[data-testid=cast-row]:has-text("Иван Сидоров e2e")');
+
+    await page.click('[role=tab][data-tab=snapshots]');
+    await page.click('[data-testid=snapshot-row]:has-text("Перед гастролями e2e") >> button:has-text("Сравнить с текущим")');
+    const diff = await page.waitForSelector('[data-testid=snapshot-diff] [data-testid=diff-row]:has-text("Иван Сидоров e2e")');
+    assert.match(await diff.textContent(), /добавлено/, 'the new cast member is shown as added');
+    await shot(page, 'performance-snapshot-compare');
+    // A phone: the tabs scroll sideways, the passport stays readable.
+    await page.setViewportSize({ width: 375, height: 812 });
+    await page.click('[role=tab][data-tab=passport]');
+    await page.waitForSelector('[data-testid=readiness]');
+    await shot(page, 'performance-passport-phone');
+  });
+
+  await scenario('the production card: a stale edit asks to reload, status moves follow the state machine, a viewer changes nothing', async () => {
+    const page = await newPage();
+    await signIn(page, admin);
+    await page.goto(`${base}/performances`);
+    await page.click('[data-testid=performance-row] a >> nth=1');
+    await page.waitForSelector('[data-testid=performance-status]');
+    const url = page.url();
+    const stale = await newPage();
+    await signIn(stale, admin);
+    await stale.goto(url);
+    await stale.waitForSelector('[data-testid=performance-status]');
+    await stale.click('button:has-text("Изменить") >> nth=0');
+
+    await page.click('button:has-text("Изменить") >> nth=0');
+    await page.fill('[data-testid=performance-form] input[name=subtitle]', 'комедия в пяти действиях (e2e)');
+    await page.click('[data-testid=performance-form] button[type=submit]');
+    await page.waitForSelector('text=комедия в пяти действиях (e2e)');
+
+    await stale.fill('[data-testid=performance-form] input[name=genre]', 'трагикомедия');
+    await stale.click('[data-testid=performance-form] button[type=submit]');
+    await stale.waitForSelector('[data-testid=stale]');
+    await shot(stale, 'performance-stale-edit');
+    // Reloading shows the other change in the form: nothing is overwritten unseen.
+    await stale.click('[data-testid=stale] button');
+    await stale.waitForFunction(() => globalThis.document.querySelector('[data-testid=performance-form] input[name=subtitle]')?.value === 'комедия в пяти действиях (e2e)');
+    assert.equal(await stale.locator('[data-testid=stale]').count(), 0, 'the reloaded form starts clean');
+
+    const status = await page.textContent('[data-testid=performance-status]');
+    const offered = await page.locator('[data-status-action]').evaluateAll((bs) => bs.map((b) => b.dataset.statusAction));
+    const machine = { 'Подготовка': ['in_repertoire', 'archived'], 'В репертуаре': ['paused', 'archived'], 'Приостановлен': ['in_repertoire', 'archived'], 'Архив': ['preparation'] };
+    assert.deepEqual(offered, machine[status], `moves offered from ${status}`);
+    await page.click(`[data-status-action=${offered[0]}]`);
+    await page.waitForFunction((before) => globalThis.document.querySelector('[data-testid=performance-status]')?.textContent !== before, status);
+
+    const view = await newPage({ width: 390, height: 844 });
+    await signIn(view, viewer);
+    await view.goto(url);
+    await view.waitForSelector('[data-testid=readiness]');
+    for (const tab of ['passport', 'cast', 'scenes', 'kit', 'checklists', 'snapshots']) {
+      await view.click(`[role=tab][data-tab=${tab}]`);
+      await view.waitForSelector('[role=tabpanel] h2');
+      assert.equal(await view.locator('[data-status-action], [data-testid=poster-input], [data-testid=file-document], form, button:has-text("Изменить"), button:has-text("Удалить"), button:has-text("Убрать")').count(), 0, `nothing to change on ${tab}`);
+    }
+  });
 } catch (e) {
   failed = true;
   results.push(`FAIL set-up: ${e.message}`);
