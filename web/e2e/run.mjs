@@ -244,6 +244,88 @@ try {
     await page.waitForSelector('[data-testid=audit-row]');
     await shot(page, 'admin-audit');
   });
+
+  await scenario('an administrator runs a report and downloads its CSV, edits the theatre settings, creates a department', async () => {
+    const page = await newPage();
+    await signIn(page, admin);
+    await page.goto(`${base}/reports?report=inventory_stock`);
+    await page.waitForSelector('[data-testid=report-form]');
+    await page.selectOption('select[name=group_by]', 'status');
+    await page.click('[data-testid=report-form] button[type=submit]');
+    await page.waitForSelector('[data-testid=report-row]');
+    assert.ok((await page.locator('[data-testid=report-row]').count()) >= 2, 'the stock by status has rows');
+    await shot(page, 'reports');
+    const [download, response] = await Promise.all([
+      page.waitForEvent('download'),
+      page.waitForResponse((r) => r.url().includes('/api/v1/reports/inventory_stock') && r.url().includes('format=csv')),
+      page.click('[data-format=csv]'),
+    ]);
+    assert.equal(response.status(), 200);
+    assert.match(response.headers()['content-type'], /^text\/csv/);
+    assert.match(download.suggestedFilename(), /^inventory_stock-\d{4}-\d{2}-\d{2}\.csv$/);
+    const csv = readFileSync(await download.path(), 'utf8').replace(/^\uFEFF/, '').trim().split(/\r?\n/);
+    assert.ok(csv.length >= 3, `a header and rows: ${csv.length} lines`);
+    assert.ok(csv[0].split(/[,;]/).length >= 2, `the header has columns: ${csv[0]}`);
+    await page.waitForSelector('[data-testid=report-downloaded]');
+    // A period report refuses a period ending before it starts, on the field.
+    await page.goto(`${base}/reports?report=inventory_movements`);
+    await page.fill('[data-testid=report-form] input[name=from]', '2026-12-10');
+    await page.fill('[data-testid=report-form] input[name=to]', '2026-12-01');
+    await page.click('[data-testid=report-form] button[type=submit]');
+    await page.waitForSelector('[data-testid=report-form] [data-field-error]');
+
+    await page.goto(`${base}/admin/theater`);
+    await page.waitForSelector('[data-testid=theater-form] input[name=name]');
+    await page.fill('[data-testid=theater-form] input[name=timezone]', 'not a zone');
+    await page.click('[data-testid=theater-form] button[type=submit]');
+    const tzError = await page.waitForSelector('[data-testid=theater-form] [data-field-error]');
+    assert.match(await tzError.textContent(), /IANA/);
+    await page.fill('[data-testid=theater-form] input[name=timezone]', 'Europe/Samara');
+    await page.fill('[data-testid=theater-form] input[name=name]', 'Демо-театр e2e');
+    await page.click('[data-testid=theater-form] button[type=submit]');
+    await page.waitForSelector('[data-testid=theater-saved]');
+    await page.reload();
+    assert.equal(await page.inputValue('[data-testid=theater-form] input[name=timezone]'), 'Europe/Samara');
+    assert.equal(await page.inputValue('[data-testid=theater-form] input[name=name]'), 'Демо-театр e2e');
+    await shot(page, 'admin-theater');
+
+    await page.goto(`${base}/admin/departments`);
+    await page.waitForSelector('[data-testid=department-row]');
+    await page.click('text=Новый цех');
+    await page.fill('[data-testid=department-form] input[name=code]', 'rigging_e2e');
+    await page.fill('[data-testid=department-form] input[name=name]', 'Монтировочный цех e2e');
+    await page.click('[data-testid=department-form] button[type=submit]');
+    await page.waitForSelector('[data-testid=department-row]:has-text("Монтировочный цех e2e")');
+    await shot(page, 'admin-departments');
+    await page.goto(`${base}/admin/audit`);
+    await page.fill('[data-testid=audit-filters] input[name=entity_type]', 'department');
+    await page.click('[data-testid=audit-filters] button[type=submit]');
+    await page.waitForSelector('[data-testid=audit-row]:has-text("department.create")');
+    await page.click('[data-testid=audit-row] summary');
+    await page.waitForSelector('[data-testid=audit-diff]:has-text("Монтировочный цех e2e")');
+    await shot(page, 'admin-audit-filtered');
+  });
+
+  await scenario('a document generated from the seeded passport template reaches ready', async () => {
+    const page = await newPage();
+    await signIn(page, admin);
+    await page.goto(`${base}/templates`);
+    await page.click('[data-testid=template-row] >> text=Титульный лист паспорта спектакля');
+    await page.waitForSelector('[data-testid=generate-form]');
+    await page.selectOption('[data-testid=generate-form] select[name=performance_id]', { index: 1 });
+    await page.fill('[data-testid=generate-form] input[name=value-compiled_on]', '2026-12-07');
+    await page.selectOption('[data-testid=generate-form] select[name=format]', 'docx');
+    await page.click('[data-testid=generate-form] button[type=submit]');
+    await page.waitForSelector('[data-testid=generation-status]:text("Готово")', { timeout: 60000 });
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=generation-download]')]);
+    const docx = readFileSync(await download.path());
+    assert.equal(docx.subarray(0, 2).toString(), 'PK', 'the result is a DOCX (a zip)');
+    await shot(page, 'templates');
+    await page.setViewportSize({ width: 375, height: 812 });
+    await page.goto(`${base}/reports`);
+    await page.waitForSelector('[data-testid=report-form]');
+    await shot(page, 'reports-phone');
+  });
 } catch (e) {
   failed = true;
   results.push(`FAIL set-up: ${e.message}`);
