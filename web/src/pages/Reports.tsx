@@ -231,7 +231,7 @@ function NewSchedule({ reports, onDone }: { reports: ReportInfo[]; onDone: () =>
 }
 
 function ScheduleRow({ s, title, mayChange }: { s: Schedule; title: string; mayChange: boolean }) {
-  const { m, dateTime, label } = useI18n();
+  const { m, dateTime } = useI18n();
   const client = useQueryClient();
   const remove = useMutation({
     mutationFn: async () => unwrap(await api.DELETE('/api/v1/reports/schedules/{id}', { params: { path: { id: s.id } } })),
@@ -246,7 +246,7 @@ function ScheduleRow({ s, title, mayChange }: { s: Schedule; title: string; mayC
       <span>{when}, {s.time} ({s.timezone})</span>
       {!s.is_active && <Badge tone="amber">—</Badge>}
       {s.next_run_at && <span className="text-stone-500">{m.reports.nextRun}: {dateTime(s.next_run_at)}</span>}
-      {s.last_run && <Badge tone={s.last_run.status === 'done' ? 'green' : s.last_run.status === 'failed' ? 'red' : 'blue'}>{m.reports.lastRun}: {label('versionStatus', s.last_run.status)}</Badge>}
+      {s.last_run && <Badge tone={s.last_run.status === 'done' ? 'green' : s.last_run.status === 'failed' ? 'red' : 'blue'}>{m.reports.lastRun}: {(m.reports.runStatus as Record<string, string>)[s.last_run.status] ?? s.last_run.status}</Badge>}
       {s.last_run?.error && <span className="text-red-700">{s.last_run.error}</span>}
       {s.document_id && <Link className="text-amber-900 hover:underline" to={`/documents/${s.document_id}`}>{m.reports.result}</Link>}
       {mayChange && <Button kind="danger" className="ml-auto" disabled={remove.isPending} onClick={() => { if (window.confirm(m.reports.confirmDelete)) remove.mutate(); }}>{m.reports.delete}</Button>}
