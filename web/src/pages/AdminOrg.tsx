@@ -182,6 +182,7 @@ const timeZones = (): string[] => {
 };
 
 interface Theater { id: string; name: string; timezone: string; locale: string; settings: Record<string, unknown>; version: number }
+const loadTheater = async () => unwrap(await api.GET('/api/v1/theater')) as unknown as Theater;
 
 function TheaterForm({ theater }: { theater: Theater }) {
   const { m } = useI18n();
@@ -199,7 +200,15 @@ function TheaterForm({ theater }: { theater: Theater }) {
       body: { name: name.trim(), timezone: timezone.trim(), locale, settings: parsed as never },
     })),
     onSuccess: (t) => client.setQueryData(['admin', 'theater'], t),
-    onError: (e) => { if (e instanceof ApiProblem && e.status === 412) void client.invalidateQueries({ queryKey: ['admin', 'theater'] }); },
+    onError: async (e) => {
+      if (!(e instanceof ApiProblem && e.status === 412)) return;
+      // Someone else saved first: show their values (the next save sends their version).
+      const fresh = await client.fetchQuery({ queryKey: ['admin', 'theater'], queryFn: loadTheater, staleTime: 0 });
+      setName(fresh.name);
+      setTimezone(fresh.timezone);
+      setLocale(fresh.locale);
+      setSettings(JSON.stringify(fresh.settings ?? {}, null, 2));
+    },
   });
   const { byField, other } = formErrors(save.error, ['name', 'timezone', 'locale', 'settings']);
   const submit = (e: FormEvent) => {
@@ -251,12 +260,12 @@ export function TheaterSettings() {
   const { m } = useI18n();
   const theater = useQuery({
     queryKey: ['admin', 'theater'],
-    queryFn: async () => unwrap(await api.GET('/api/v1/theater')) as unknown as Theater,
+    queryFn: loadTheater,
   });
   return (
     <Card title={m.adminMore.theater}>
       <ProblemMessage error={theater.error} />
-      {theater.isPending ? <Loading /> : theater.data && <TheaterForm key={theater.data.version} theater={theater.data} />}
+      {theater.isPending ? <Loading /> : theater.data && <TheaterForm key={theater.data.id} theater={theater.data} />}
     </Card>
   );
 }
