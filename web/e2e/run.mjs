@@ -296,13 +296,21 @@ try {
     await page.fill('[data-testid=department-form] input[name=name]', 'Монтировочный цех e2e');
     await page.click('[data-testid=department-form] button[type=submit]');
     await page.waitForSelector('[data-testid=department-row]:has-text("Монтировочный цех e2e")');
+    const row = page.locator('[data-testid=department-row]:has-text("Монтировочный цех e2e")');
+    await row.locator('summary').click();
+    await row.locator('input[type=checkbox]').first().check();
+    await row.locator('text=Сотрудники: 1').waitFor();
+    await row.locator('text=Переименовать').click();
+    await row.locator('input[name=rename]').fill('Монтировочный цех (e2e)');
+    await row.locator('button[type=submit]').click();
+    await page.waitForSelector('[data-testid=department-row]:has-text("Монтировочный цех (e2e)")');
     await shot(page, 'admin-departments');
     await page.goto(`${base}/admin/audit`);
     await page.fill('[data-testid=audit-filters] input[name=entity_type]', 'department');
     await page.click('[data-testid=audit-filters] button[type=submit]');
     await page.waitForSelector('[data-testid=audit-row]:has-text("department.create")');
     await page.click('[data-testid=audit-row] summary');
-    await page.waitForSelector('[data-testid=audit-diff]:has-text("Монтировочный цех e2e")');
+    await page.waitForSelector('[data-testid=audit-diff]:has-text("Монтировочный цех (e2e)")');
     await shot(page, 'admin-audit-filtered');
   });
 

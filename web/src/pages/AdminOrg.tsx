@@ -85,12 +85,18 @@ function DepartmentRow({ dept, users, canEdit, canAssign }: { dept: Dept; users:
     mutationFn: async () => unwrap(await api.DELETE('/api/v1/departments/{id}', { params: { path: { id: dept.id } } })),
     onSuccess: refresh,
   });
+  // A ticked box shows its new state at once; the server's answer (or its refusal) settles it.
+  const [ticked, setTicked] = useState<Record<string, boolean>>({});
   const assign = useMutation({
     mutationFn: async ({ user, member }: { user: UserRow; member: boolean }) => {
+      setTicked((t) => ({ ...t, [user.id]: member }));
       const current = (user.departments ?? []).map((d) => d.id).filter((d) => d !== dept.id);
       return unwrap(await api.PUT('/api/v1/users/{id}/departments', { params: { path: { id: user.id } }, body: { department_ids: member ? [...current, dept.id] : current } }));
     },
-    onSuccess: refresh,
+    onSettled: async (_data, _error, { user }) => {
+      await refresh();
+      setTicked((t) => Object.fromEntries(Object.entries(t).filter(([id]) => id !== user.id)));
+    },
   });
   const { byField, other } = formErrors(update.error, ['name', 'head_id']);
   const headUser = users?.find((u) => u.id === dept.head_id);
@@ -131,13 +137,13 @@ function DepartmentRow({ dept, users, canEdit, canAssign }: { dept: Dept; users:
       {users && (
         <details className="mt-1">
           <summary className="cursor-pointer text-sm text-stone-600">{m.adminMore.assign} ({members.length})</summary>
-          <fieldset disabled={!canAssign || assign.isPending} className="mt-1 grid grid-cols-1 gap-1 text-sm sm:grid-cols-3">
+          <fieldset disabled={!canAssign} className="mt-1 grid grid-cols-1 gap-1 text-sm sm:grid-cols-3">
             <legend className="sr-only">{m.adminMore.assign}: {dept.name}</legend>
             {users.map((u) => {
-              const member = !!u.departments?.some((d) => d.id === dept.id);
+              const member = ticked[u.id] ?? !!u.departments?.some((d) => d.id === dept.id);
               return (
                 <label key={u.id} className="flex items-center gap-1">
-                  <input type="checkbox" checked={member} onChange={(e) => assign.mutate({ user: u, member: e.target.checked })} />
+                  <input type="checkbox" checked={member} disabled={ticked[u.id] !== undefined} onChange={(e) => assign.mutate({ user: u, member: e.target.checked })} />
                   <span>{u.last_name} {u.first_name}</span>
                 </label>
               );

@@ -286,11 +286,11 @@ function TemplateDetail({ id }: { id: string }) {
           <>
             <dl className="mb-3 grid gap-1 text-sm sm:grid-cols-[auto_1fr]">
               <dt className="font-medium">{m.templates.defined}</dt>
-              <dd data-testid="vars-defined">{v.variables.filter((x) => !v.undefined.includes(x.name)).map((x) => <Badge key={x.name}>{x.name}</Badge>)}</dd>
+              <dd data-testid="vars-defined" className="flex flex-wrap gap-1">{v.variables.filter((x) => !v.undefined.includes(x.name)).map((x) => <Badge key={x.name}>{x.name}</Badge>)}</dd>
               <dt className="font-medium">{m.templates.undefinedVars}</dt>
-              <dd data-testid="vars-undefined">{v.undefined.length ? v.undefined.map((n) => <Badge key={n} tone="amber">{n}</Badge>) : '—'}</dd>
+              <dd data-testid="vars-undefined" className="flex flex-wrap gap-1">{v.undefined.length ? v.undefined.map((n) => <Badge key={n} tone="amber">{n}</Badge>) : '—'}</dd>
               <dt className="font-medium">{m.templates.unused}</dt>
-              <dd data-testid="vars-unused">{v.unused.length ? v.unused.map((n) => <Badge key={n} tone="red">{n}</Badge>) : '—'}</dd>
+              <dd data-testid="vars-unused" className="flex flex-wrap gap-1">{v.unused.length ? v.unused.map((n) => <Badge key={n} tone="red">{n}</Badge>) : '—'}</dd>
             </dl>
             <details>
               <summary className="cursor-pointer text-sm font-medium">{allowed('documents:edit') ? m.app.edit : m.templates.variables}</summary>
@@ -319,7 +319,7 @@ export default function Templates() {
   const items = list.data ?? [];
   const chosen = items.find((t) => t.id === params.get('id'))?.id ?? items[0]?.id;
   return (
-    <div className="grid gap-4 md:grid-cols-[18rem_1fr]">
+    <div className="grid items-start gap-4 md:grid-cols-[18rem_1fr]">
       <Card title={m.templates.title} actions={<Gate need="documents:create">{!creating && <Button onClick={() => setCreating(true)}>{m.templates.new}</Button>}</Gate>}>
         {creating && <NewTemplate onDone={(id) => { setCreating(false); if (id) setParams({ id }); }} />}
         <ProblemMessage error={list.error} />
