@@ -267,6 +267,16 @@ try {
     assert.ok(csv.length >= 3, `a header and rows: ${csv.length} lines`);
     assert.ok(csv[0].split(/[,;]/).length >= 2, `the header has columns: ${csv[0]}`);
     await page.waitForSelector('[data-testid=report-downloaded]');
+    // A weekly schedule of the same report, then deleted.
+    page.on('dialog', (d) => d.accept());
+    await page.click('text=Новое расписание');
+    await page.selectOption('[data-testid=schedule-form] select[name=report]', 'inventory_stock');
+    await page.selectOption('[data-testid=schedule-form] select[name=format]', 'csv');
+    await page.fill('[data-testid=schedule-form] input[name=title]', 'Остатки по понедельникам e2e');
+    await page.click('[data-testid=schedule-form] button[type=submit]');
+    await page.waitForSelector('[data-testid=schedule-row]:has-text("Остатки по понедельникам e2e")');
+    await page.click('[data-testid=schedule-row]:has-text("Остатки по понедельникам e2e") >> text=Удалить');
+    await page.waitForSelector('[data-testid=schedule-row]:has-text("Остатки по понедельникам e2e")', { state: 'detached' });
     // A period report refuses a period ending before it starts, on the field.
     await page.goto(`${base}/reports?report=inventory_movements`);
     await page.fill('[data-testid=report-form] input[name=from]', '2026-12-10');
@@ -333,6 +343,33 @@ try {
     await page.goto(`${base}/reports`);
     await page.waitForSelector('[data-testid=report-form]');
     await shot(page, 'reports-phone');
+  });
+
+  await scenario('a template made from a DOCX lists its placeholders and takes a variable type', async () => {
+    const page = await newPage();
+    await signIn(page, admin);
+    // A new template from the seeded one's DOCX: uploaded through the presigned flow, its
+    // placeholders found and listed as not yet defined.
+    await page.goto(`${base}/templates`);
+    await page.click('[data-testid=template-row] >> text=Титульный лист паспорта спектакля');
+    await page.click('text=Файл DOCX');
+    const [original] = await Promise.all([page.waitForEvent('download'), page.click('button:has-text("Скачать") >> nth=0')]);
+    const bytes = readFileSync(await original.path());
+    await page.goto(`${base}/templates`);
+    await page.click('text=Новый шаблон');
+    await page.fill('[data-testid=template-form] input[name=name]', 'Титульный лист e2e');
+    await page.setInputFiles('[data-testid=template-form] input[name=file]', { name: 'titul.docx', mimeType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', buffer: bytes });
+    await page.click('[data-testid=template-form] button[type=submit]');
+    await page.waitForSelector('[data-testid=vars-undefined] >> text=compiled_on', { timeout: 30000 });
+    // Defining one of them as a date moves it to the defined ones.
+    await page.click('summary:has-text("Изменить")');
+    await page.selectOption('select[name=type-compiled_on]', 'date');
+    await page.click('text=Сохранить переменные');
+    await page.waitForSelector('[data-testid=vars-defined] >> text=compiled_on');
+    assert.equal(await page.locator('[data-testid=vars-undefined] >> text=compiled_on').count(), 0);
+    await page.waitForSelector('[data-testid=generate-form] input[name=value-compiled_on][type=date]');
+    await page.evaluate(() => globalThis.scrollTo(0, 0));
+    await shot(page, 'template-new');
   });
 } catch (e) {
   failed = true;
