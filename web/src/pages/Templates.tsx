@@ -69,31 +69,42 @@ function NewTemplate({ onDone }: { onDone: (id: string) => void }) {
   );
 }
 
-function VariableEditor({ template, variables, onSaved }: { template: Template; variables: TemplateVariable[]; onSaved: () => void }) {
+function VariableEditor({ template, variables, undefinedNames, onSaved }: { template: Template; variables: TemplateVariable[]; undefinedNames: string[]; onSaved: () => void }) {
   const { m } = useI18n();
   const mayEdit = useCan()('documents:edit');
   const [vars, setVars] = useState<TemplateVariable[]>(variables);
+  // A placeholder without a definition stays undefined until its row is changed here.
+  const [touched, setTouched] = useState<Set<string>>(new Set());
+  const stored = vars.filter((v) => !undefinedNames.includes(v.name) || touched.has(v.name));
   const save = useMutation({
     mutationFn: async () => unwrap(await api.PUT('/api/v1/documents/templates/{id}/variables', {
       params: { path: { id: template.id }, header: { 'If-Match': `"${template.version}"` } as never },
-      body: { variables: vars },
+      body: { variables: stored },
     })),
     onSuccess: onSaved,
     onError: (e) => { if (e instanceof ApiProblem && e.status === 412) onSaved(); },
   });
-  const names = vars.flatMap((_, i) => ['name', 'type', 'label', 'default', 'options', 'field'].map((f) => `variables[${i}].${f}`));
+  // The API names errors by the position in what was sent.
+  const names = stored.flatMap((_, i) => ['name', 'type', 'label', 'default', 'options', 'field'].map((f) => `variables[${i}].${f}`));
   const { byField, other } = fieldErrors(save.error instanceof ApiProblem ? save.error.problem : undefined, names);
-  const change = (i: number, patch: Partial<TemplateVariable>) => setVars((list) => list.map((v, j) => (j === i ? { ...v, ...patch } : v)));
-  const err = (i: number, f: string) => byField[`variables[${i}].${f}`];
+  const update = (i: number, next: (v: TemplateVariable) => TemplateVariable) => {
+    setTouched((t) => new Set(t).add(vars[i].name));
+    setVars((list) => list.map((v, j) => (j === i ? next(v) : v)));
+  };
+  const change = (i: number, patch: Partial<TemplateVariable>) => update(i, (v) => ({ ...v, ...patch }));
+  const err = (i: number, f: string) => {
+    const at = stored.indexOf(vars[i]);
+    return at < 0 ? undefined : byField[`variables[${at}].${f}`];
+  };
   return (
     <form onSubmit={(e) => { e.preventDefault(); save.mutate(); }}>
       <fieldset disabled={!mayEdit} className="space-y-2">
         <legend className="sr-only">{m.templates.variables}</legend>
         {vars.map((v, i) => (
           <div key={v.name} data-testid="variable-row" className="grid grid-cols-2 gap-2 rounded border border-stone-200 p-2 text-sm sm:grid-cols-6">
-            <div className="col-span-2 sm:col-span-1"><span className="block text-xs text-stone-500">{'{{'}{v.name}{'}}'}</span>{err(i, 'name') && <span role="alert" className="text-red-700">{err(i, 'name')}</span>}</div>
+            <div className="col-span-2 sm:col-span-1"><span className="block text-xs text-stone-500">{'{{'}{v.name}{'}}'}</span>{undefinedNames.includes(v.name) && !touched.has(v.name) && <Badge tone="amber">{m.templates.undefinedVars}</Badge>}{err(i, 'name') && <span role="alert" className="text-red-700">{err(i, 'name')}</span>}</div>
             <Field label={m.templates.type} error={err(i, 'type')}>
-              <Select name={`type-${v.name}`} value={v.type} onChange={(e) => setVars((list) => list.map((x, j) => (j === i ? withType(x, e.target.value as TemplateVariable['type']) : x)))}>
+              <Select name={`type-${v.name}`} value={v.type} onChange={(e) => update(i, (x) => withType(x, e.target.value as TemplateVariable['type']))}>
                 {VARIABLE_TYPES.map((t) => <option key={t} value={t}>{m.templates.types[t]}</option>)}
               </Select>
             </Field>
@@ -294,7 +305,7 @@ function TemplateDetail({ id }: { id: string }) {
             </dl>
             <details>
               <summary className="cursor-pointer text-sm font-medium">{allowed('documents:edit') ? m.app.edit : m.templates.variables}</summary>
-              <VariableEditor key={`${t.version}:${v.variables.length}`} template={t} variables={v.variables} onSaved={refresh} />
+              <VariableEditor key={`${t.version}:${v.variables.length}:${v.undefined.join()}`} template={t} variables={v.variables} undefinedNames={v.undefined} onSaved={refresh} />
             </details>
           </>
         )}
