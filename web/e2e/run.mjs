@@ -322,6 +322,10 @@ try {
     await page.click('[data-testid=audit-row] summary');
     await page.waitForSelector('[data-testid=audit-diff]:has-text("Монтировочный цех (e2e)")');
     await shot(page, 'admin-audit-filtered');
+    await page.setViewportSize({ width: 375, height: 812 });
+    await page.goto(`${base}/admin/departments`);
+    await page.waitForSelector('[data-testid=department-row]');
+    await shot(page, 'admin-departments-phone');
   });
 
   await scenario('a document generated from the seeded passport template reaches ready', async () => {
@@ -371,6 +375,9 @@ try {
     await page.waitForSelector('[data-testid=generate-form] input[name=value-compiled_on][type=date]');
     await page.evaluate(() => globalThis.scrollTo(0, 0));
     await shot(page, 'template-new');
+    await page.setViewportSize({ width: 375, height: 812 });
+    await page.waitForSelector('[data-testid=generate-form]');
+    await shot(page, 'templates-phone');
   });
 } catch (e) {
   failed = true;
