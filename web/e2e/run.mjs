@@ -315,6 +315,14 @@ try {
     await row.locator('button[type=submit]').click();
     await page.waitForSelector('[data-testid=department-row]:has-text("Монтировочный цех (e2e)")');
     await shot(page, 'admin-departments');
+    await page.goto(`${base}/admin/roles`);
+    await page.click('text=Новая роль');
+    await page.fill('[data-testid=role-form] input[name=code]', 'rigger_e2e');
+    await page.fill('[data-testid=role-form] input[name=name]', 'Монтировщик e2e');
+    await page.check('[data-testid=role-form] label:has-text("inventory:view") input');
+    await page.check('[data-testid=role-form] label:has-text("schedule:view") input');
+    await page.click('[data-testid=role-form] button[type=submit]');
+    await page.waitForSelector('[data-testid=role-row]:has-text("Монтировщик e2e") >> text=(2)');
     await page.goto(`${base}/admin/audit`);
     await page.fill('[data-testid=audit-filters] input[name=entity_type]', 'department');
     await page.click('[data-testid=audit-filters] button[type=submit]');

@@ -3,7 +3,7 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { NavLink, Navigate, Route, Routes } from 'react-router';
-import { api } from '../api/client';
+import { api, type Schemas } from '../api/client';
 import { useCan } from '../components/Gate';
 import { Badge, Button, Card, Empty, Field, Input, Loading, ProblemMessage, Select } from '../components/ui';
 import { useI18n } from '../i18n';
@@ -18,22 +18,27 @@ function NewUser({ onDone }: { onDone: () => void }) {
     queryKey: ['admin', 'roles'],
     queryFn: async () => unwrap(await api.GET('/api/v1/roles', { params: { query: { limit: 200 } as never } })).items,
   });
+  const departments = useQuery({
+    queryKey: ['admin', 'departments'],
+    queryFn: async () => unwrap(await api.GET('/api/v1/departments', { params: { query: { limit: 200 } } })).items,
+  });
   const create = useMutation({
     mutationFn: async (f: FormData) => {
       const text = (k: string) => String(f.get(k) ?? '').trim();
       return unwrap(await api.POST('/api/v1/users', {
         body: {
           email: text('email'), first_name: text('first_name'), last_name: text('last_name'), password: text('password'),
-          role_ids: f.getAll('role_ids').map(String), department_ids: [], phone: null, position: text('position') || null,
+          role_ids: f.getAll('role_ids').map(String), department_ids: f.getAll('department_ids').map(String), phone: null, position: text('position') || null,
         },
       }));
     },
     onSuccess: async () => {
       await client.invalidateQueries({ queryKey: ['admin', 'users'] });
+      await client.invalidateQueries({ queryKey: ['admin', 'departments'] });
       onDone();
     },
   });
-  const { byField, other } = fieldErrors(create.error instanceof ApiProblem ? create.error.problem : undefined, ['email', 'first_name', 'last_name', 'password', 'position', 'role_ids']);
+  const { byField, other } = fieldErrors(create.error instanceof ApiProblem ? create.error.problem : undefined, ['email', 'first_name', 'last_name', 'password', 'position', 'role_ids', 'department_ids']);
   const field = (name: string, labelText: string, type = 'text') => (
     <Field label={labelText} error={byField[name]}><Input name={name} type={type} aria-invalid={!!byField[name]} /></Field>
   );
@@ -47,6 +52,11 @@ function NewUser({ onDone }: { onDone: () => void }) {
       <Field label={m.admin.roles} error={byField.role_ids}>
         <select name="role_ids" multiple className="h-24 w-full rounded border border-stone-300 bg-white text-sm">
           {(roles.data ?? []).map((r) => <option key={r.id} value={r.id}>{r.name}</option>)}
+        </select>
+      </Field>
+      <Field label={m.adminMore.departments} error={byField.department_ids}>
+        <select name="department_ids" multiple className="h-24 w-full rounded border border-stone-300 bg-white text-sm">
+          {(departments.data ?? []).map((d) => <option key={d.id} value={d.id}>{d.name}</option>)}
         </select>
       </Field>
       <div className="flex gap-2 sm:col-span-3">
@@ -86,50 +96,107 @@ function Users() {
   );
 }
 
-function RoleEditor({ role }: { role: { id: string; name: string; code?: string | null; permissions: string[]; version?: number } }) {
+/** The permission vocabulary as checkboxes, grouped by module. */
+function PermissionBoxes({ value, onChange, disabled }: { value: string[]; onChange: (next: string[]) => void; disabled: boolean }) {
+  const { m } = useI18n();
+  return (
+    <fieldset disabled={disabled} className="mt-2 grid grid-cols-1 gap-2 text-sm sm:grid-cols-2 lg:grid-cols-4">
+      <legend className="sr-only">{m.admin.permissions}</legend>
+      {permissionGroups().map(([module, list]) => (
+        <fieldset key={module} data-testid="permission-group" className="rounded border border-stone-200 p-2">
+          <legend className="px-1 text-xs font-semibold uppercase text-stone-600">{(m.adminMore.module as Record<string, string>)[module] ?? module}</legend>
+          {list.map((p) => (
+            <label key={p} className="flex items-center gap-1">
+              <input type="checkbox" checked={value.includes(p)} onChange={(e) => onChange(e.target.checked ? [...value, p] : value.filter((x) => x !== p))} />
+              <span className="font-mono text-xs">{p}</span>
+            </label>
+          ))}
+        </fieldset>
+      ))}
+    </fieldset>
+  );
+}
+
+type Role = Schemas['RoleView'];
+
+function RoleEditor({ role }: { role: Role }) {
   const { m } = useI18n();
   const allowed = useCan()('users:edit');
   const client = useQueryClient();
   const [perms, setPerms] = useState<string[]>(role.permissions);
+  const refresh = () => client.invalidateQueries({ queryKey: ['admin', 'roles'] });
   const save = useMutation({
-    mutationFn: async () => unwrap(await api.PATCH('/api/v1/roles/{id}', { params: { path: { id: role.id } }, body: { permissions: perms } as never })),
-    onSuccess: () => client.invalidateQueries({ queryKey: ['admin', 'roles'] }),
+    mutationFn: async () => unwrap(await api.PATCH('/api/v1/roles/{id}', { params: { path: { id: role.id }, header: { 'If-Match': `"${role.version}"` } as never }, body: { permissions: perms } as never })),
+    onSuccess: refresh,
+    onError: (e) => { if (e instanceof ApiProblem && e.status === 412) void refresh(); },
+  });
+  const remove = useMutation({
+    mutationFn: async () => unwrap(await api.DELETE('/api/v1/roles/{id}', { params: { path: { id: role.id } } })),
+    onSuccess: refresh,
   });
   const changed = perms.slice().sort().join() !== role.permissions.slice().sort().join();
   return (
-    <details className="border-b border-stone-100 py-2">
+    <details data-testid="role-row" className="border-b border-stone-100 py-2">
       <summary className="cursor-pointer font-medium">{role.name} <span className="text-xs text-stone-500">{role.code}</span> <span className="text-xs text-stone-500">({role.permissions.length})</span></summary>
-      <fieldset disabled={!allowed} className="mt-2 grid grid-cols-1 gap-2 text-sm sm:grid-cols-2 lg:grid-cols-4">
-        <legend className="sr-only">{m.admin.permissions}</legend>
-        {permissionGroups().map(([module, list]) => (
-          <fieldset key={module} data-testid="permission-group" className="rounded border border-stone-200 p-2">
-            <legend className="px-1 text-xs font-semibold uppercase text-stone-600">{(m.adminMore.module as Record<string, string>)[module] ?? module}</legend>
-            {list.map((p) => (
-              <label key={p} className="flex items-center gap-1">
-                <input type="checkbox" checked={perms.includes(p)} onChange={(e) => setPerms((s) => (e.target.checked ? [...s, p] : s.filter((x) => x !== p)))} />
-                <span className="font-mono text-xs">{p}</span>
-              </label>
-            ))}
-          </fieldset>
-        ))}
-      </fieldset>
-      {allowed && changed && <Button className="mt-2" onClick={() => save.mutate()} disabled={save.isPending}>{m.app.save}</Button>}
-      <ProblemMessage error={save.error} />
+      <PermissionBoxes value={perms} onChange={setPerms} disabled={!allowed} />
+      <div className="mt-2 flex gap-2">
+        {allowed && changed && <Button onClick={() => save.mutate()} disabled={save.isPending}>{m.app.save}</Button>}
+        {allowed && !role.is_system && <Button kind="danger" disabled={remove.isPending} onClick={() => { if (window.confirm(`${m.adminMore.delete}: ${role.name}?`)) remove.mutate(); }}>{m.adminMore.delete}</Button>}
+      </div>
+      {save.error instanceof ApiProblem && save.error.status === 412 ? <p role="alert" className="text-sm text-red-700">{m.adminMore.stale}</p> : <ProblemMessage error={save.error ?? remove.error} />}
     </details>
+  );
+}
+
+function NewRole({ onDone }: { onDone: () => void }) {
+  const { m } = useI18n();
+  const client = useQueryClient();
+  const [perms, setPerms] = useState<string[]>([]);
+  const create = useMutation({
+    mutationFn: async (f: FormData) => {
+      const text = (k: string) => String(f.get(k) ?? '').trim();
+      return unwrap(await api.POST('/api/v1/roles', { body: { code: text('code'), name: text('name'), description: text('description') || null, permissions: perms, department_scoped: f.get('department_scoped') === 'on' } as never }));
+    },
+    onSuccess: async () => {
+      await client.invalidateQueries({ queryKey: ['admin', 'roles'] });
+      onDone();
+    },
+  });
+  const { byField, other } = fieldErrors(create.error instanceof ApiProblem ? create.error.problem : undefined, ['code', 'name', 'description', 'permissions']);
+  return (
+    <form data-testid="role-form" className="mb-4 rounded border border-amber-200 bg-amber-50 p-3" onSubmit={(e: FormEvent<HTMLFormElement>) => { e.preventDefault(); create.mutate(new FormData(e.currentTarget)); }}>
+      <div className="grid gap-2 sm:grid-cols-3">
+        <Field label={m.adminMore.code} error={byField.code}><Input name="code" required aria-invalid={!!byField.code} /></Field>
+        <Field label={m.adminMore.name} error={byField.name}><Input name="name" required aria-invalid={!!byField.name} /></Field>
+        <Field label={m.templates.description} error={byField.description}><Input name="description" aria-invalid={!!byField.description} /></Field>
+      </div>
+      <label className="mt-2 flex items-center gap-2 text-sm"><input type="checkbox" name="department_scoped" /> {m.adminMore.departmentScoped}</label>
+      <PermissionBoxes value={perms} onChange={setPerms} disabled={false} />
+      {byField.permissions && <p role="alert" className="text-sm text-red-700">{byField.permissions}</p>}
+      <div className="mt-2 flex gap-2">
+        <Button type="submit" disabled={create.isPending}>{m.app.create}</Button>
+        <Button kind="plain" onClick={onDone}>{m.app.cancel}</Button>
+      </div>
+      {other.length > 0 && <ul role="alert" className="text-sm text-red-700">{other.map((o) => <li key={o}>{o}</li>)}</ul>}
+      {create.error != null && !Object.keys(byField).length && !other.length && <ProblemMessage error={create.error} />}
+    </form>
   );
 }
 
 function Roles() {
   const { m } = useI18n();
+  const allowed = useCan();
+  const [creating, setCreating] = useState(false);
   const roles = useQuery({
     queryKey: ['admin', 'roles'],
     queryFn: async () => unwrap(await api.GET('/api/v1/roles', { params: { query: { limit: 200 } as never } })).items,
   });
   if (roles.isPending) return <Loading />;
   return (
-    <Card title={m.admin.roles}>
+    <Card title={m.admin.roles} actions={allowed('users:edit') && !creating && <Button onClick={() => setCreating(true)}>{m.adminMore.newRole}</Button>}>
+      {creating && <NewRole onDone={() => setCreating(false)} />}
       <ProblemMessage error={roles.error} />
-      {(roles.data ?? []).map((r) => <RoleEditor key={`${r.id}:${r.permissions.join()}`} role={r as never} />)}
+      {(roles.data ?? []).map((r) => <RoleEditor key={`${r.id}:${r.version}`} role={r} />)}
     </Card>
   );
 }
