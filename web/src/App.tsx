@@ -22,6 +22,8 @@ const Schedule = lazy(() => import('./pages/Schedule'));
 const Performances = lazy(() => import('./pages/Performances'));
 const PerformanceCard = lazy(() => import('./pages/PerformanceCard'));
 const Admin = lazy(() => import('./pages/Admin'));
+const Reports = lazy(() => import('./pages/Reports'));
+const Templates = lazy(() => import('./pages/Templates'));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -71,6 +73,8 @@ export function App() {
                   <Route path="performances" element={<Performances />} />
                   <Route path="performances/:id" element={<PerformanceCard />} />
                   <Route path="admin/*" element={<Admin />} />
+                  <Route path="reports" element={<Reports />} />
+                  <Route path="templates" element={<Templates />} />
                   <Route path="*" element={<Navigate to="/" replace />} />
                 </Route>
               </Routes>

@@ -3,6 +3,7 @@ import { useI18n } from '../i18n';
 import { signOut } from '../session/auth';
 import { useSession } from '../session/store';
 import { useCan } from './Gate';
+import { REPORT_PERMISSIONS } from '../lib/permissions';
 
 export function Layout() {
   const { m, locale, setLocale } = useI18n();
@@ -16,7 +17,9 @@ export function Layout() {
     ['/documents', m.nav.documents, allowed('documents:view')],
     ['/schedule', m.nav.schedule, allowed('schedule:view')],
     ['/performances', m.nav.performances, allowed('performance:view')],
-    ['/admin', m.nav.admin, allowed('users:view') || allowed('audit:view')],
+    ['/reports', m.reports.nav, REPORT_PERMISSIONS.some(allowed)],
+    ['/templates', m.templates.nav, allowed('documents:view')],
+    ['/admin', m.nav.admin, allowed('users:view') || allowed('audit:view') || allowed('system:settings')],
   ];
   return (
     <div className="min-h-screen">

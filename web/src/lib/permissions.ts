@@ -19,6 +19,9 @@ export const ALL_PERMISSIONS: Permission[] = [
   'users:create', 'users:edit', 'users:delete', 'audit:view', 'system:settings', 'admin:full',
 ];
 
+/** Every report needs one of these (and some a second one): the Reports entry shows with any. */
+export const REPORT_PERMISSIONS: Permission[] = ['inventory:view', 'performance:view', 'schedule:view', 'documents:view'];
+
 export function can(granted: readonly string[], needed: Permission): boolean {
   return granted.includes('admin:full') || granted.includes(needed);
 }

@@ -1,5 +1,6 @@
-// What needs attention today: overdue issues, items in repair, documents being processed,
-// today's and this week's events, passport readiness of productions in preparation.
+// What needs attention today: overdue issues, items in repair, documents waiting (drafts without
+// a file, versions being processed or failed), today's and this week's events, passport
+// readiness of productions in preparation.
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { api } from '../api/client';
@@ -36,6 +37,17 @@ export function Dashboard() {
       return Promise.all(list.map(async (p) => ({ p, r: unwrap(await api.GET('/api/v1/performances/{id}/passport/readiness', { params: { path: { id: p.id } } })) })));
     },
   });
+  const docStats = useQuery({
+    queryKey: ['documents', 'stats'],
+    enabled: allowed('documents:view'),
+    queryFn: async () => unwrap(await api.GET('/api/v1/documents/stats')),
+  });
+  const drafts = useQuery({
+    queryKey: ['documents', 'list', { status: 'draft' }],
+    enabled: allowed('documents:view'),
+    queryFn: async () => unwrap(await api.GET('/api/v1/documents', { params: { query: { status: 'draft', limit: 10 } as never } })).items,
+  });
+  const versionCount = (status: string) => docStats.data?.versions_by_status.find((b) => b.key === status)?.documents ?? 0;
   const itemList = (rows: { id: string; name: string; inventory_number: string; due_at?: string | null }[] | undefined, pending: boolean) =>
     pending ? <Loading /> : !rows?.length ? <Empty>{m.dashboard.none}</Empty> : (
       <ul className="text-sm">{rows.map((i) => <li key={i.id}><Link className="text-amber-900 hover:underline" to={`/inventory/${i.id}`}>{i.name}</Link> <span className="font-mono text-xs text-stone-500">{i.inventory_number}</span>{i.due_at && <span className="text-red-700"> · {date(i.due_at)}</span>}</li>)}</ul>
@@ -47,6 +59,22 @@ export function Dashboard() {
       <div className="grid gap-4 md:grid-cols-2 xl:grid-cols-3">
         {allowed('inventory:view') && <Card title={m.dashboard.overdue}>{itemList(overdue.data, overdue.isPending)}</Card>}
         {allowed('inventory:view') && <Card title={m.dashboard.inRepair}>{itemList(repair.data, repair.isPending)}</Card>}
+        {allowed('documents:view') && (
+          <Card title={m.dashboard.docsWaiting}>
+            {docStats.isPending || drafts.isPending ? <Loading /> : (
+              <div data-testid="docs-waiting" className="text-sm">
+                <p className="mb-1 flex flex-wrap gap-3">
+                  <span>{m.dashboardDocs.processing}: <b>{versionCount('pending') + versionCount('processing')}</b></span>
+                  <span className={versionCount('failed') ? 'text-red-700' : ''}>{m.dashboardDocs.failed}: <b>{versionCount('failed')}</b></span>
+                </p>
+                <p className="font-medium">{m.dashboardDocs.drafts}</p>
+                {!drafts.data?.length ? <Empty>{m.dashboard.none}</Empty> : (
+                  <ul>{drafts.data.map((d) => <li key={d.id}><Link className="text-amber-900 hover:underline" to={`/documents/${d.id}`}>{d.title}</Link></li>)}</ul>
+                )}
+              </div>
+            )}
+          </Card>
+        )}
         {allowed('schedule:view') && (
           <Card title={m.dashboard.today}>
             {week.isPending ? <Loading /> : (
