@@ -6,6 +6,7 @@ pub mod auth;
 pub mod config;
 pub mod context;
 pub mod db;
+pub mod department_scope;
 #[cfg(feature = "local")]
 pub mod dev_keys;
 pub mod document_access;

@@ -87,6 +87,11 @@ pub struct MeResponse {
     #[serde(flatten)]
     pub user: UserView,
     pub permissions: Vec<String>,
+    /// The departments the caller's inventory changes are limited to (a department head: only
+    /// items of these departments' categories, and no changes to the category and location
+    /// trees); `null` for the whole theatre.
+    #[schema(required = true)]
+    pub inventory_departments: Option<Vec<Uuid>>,
 }
 
 /// A fresh access token for the current session.
@@ -568,9 +573,12 @@ pub async fn me(
     let (view, permissions, _) = load_user(&client, user.theater_id, user.user_id)
         .await?
         .ok_or(ApiError::NotFound)?;
+    let inventory_departments =
+        shared::department_scope::inventory_departments(&client, &user).await?;
     Ok(JsonResponse(MeResponse {
         user: view,
         permissions: permissions.to_strings(),
+        inventory_departments,
     }))
 }
 

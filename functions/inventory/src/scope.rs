@@ -4,8 +4,6 @@
 
 use deadpool_postgres::GenericClient;
 use shared::auth::AuthUser;
-use shared::db::Cached;
-use shared::permissions::Permission;
 use shared::{ApiError, ApiResult};
 use uuid::Uuid;
 
@@ -19,40 +17,14 @@ pub enum Scope {
 }
 
 impl Scope {
-    /// Works out the caller's scope. A user is limited to their departments when every role of
-    /// theirs that grants inventory changes is department-scoped (`roles.department_scoped`,
-    /// set on the seeded `department_head`, kept when it is renamed); a second, unscoped role
-    /// such as `tech_director` lifts the limit.
+    /// Works out the caller's scope (the rule: `shared::department_scope`).
     pub async fn of(client: &impl GenericClient, user: &AuthUser) -> ApiResult<Scope> {
-        if user.can(Permission::AdminFull) {
-            return Ok(Scope::Everything);
-        }
-        let row = client
-            .query_one_cached(
-                "SELECT coalesce(bool_or(NOT r.department_scoped AND r.permissions && ARRAY[
-                            'admin:full', 'inventory:create', 'inventory:edit', 'inventory:delete',
-                            'inventory:write_off', 'inventory:reserve']::text[]), false) AS unrestricted,
-                        coalesce(bool_or(r.department_scoped), false) AS head
-                 FROM user_roles ur JOIN roles r ON r.id = ur.role_id
-                 WHERE ur.theater_id = $1 AND ur.user_id = $2",
-                &[&user.theater_id, &user.user_id],
-            )
-            .await?;
-        let unrestricted: bool = row.get("unrestricted");
-        let head: bool = row.get("head");
-        if unrestricted || !head {
-            return Ok(Scope::Everything);
-        }
-        let rows = client
-            .query_cached(
-                "SELECT d.id FROM departments d
-                 WHERE d.theater_id = $1 AND d.deleted_at IS NULL
-                   AND (d.head_id = $2 OR EXISTS (SELECT 1 FROM user_departments ud
-                                                  WHERE ud.department_id = d.id AND ud.user_id = $2))",
-                &[&user.theater_id, &user.user_id],
-            )
-            .await?;
-        Ok(Scope::Departments(rows.iter().map(|r| r.get(0)).collect()))
+        Ok(
+            match shared::department_scope::inventory_departments(client, user).await? {
+                None => Scope::Everything,
+                Some(departments) => Scope::Departments(departments),
+            },
+        )
     }
 
     /// Whether this scope covers the whole theatre.

@@ -3702,6 +3702,12 @@ export interface components {
         };
         /** @description The caller, with effective permissions. */
         MeResponse: components["schemas"]["UserView"] & {
+            /**
+             * @description The departments the caller's inventory changes are limited to (a department head: only
+             *     items of these departments' categories, and no changes to the category and location
+             *     trees); `null` for the whole theatre.
+             */
+            inventory_departments: string[] | null;
             permissions: string[];
         };
         /** @description A category that still lacks a current document. */

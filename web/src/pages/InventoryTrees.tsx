@@ -154,7 +154,7 @@ function TreePanel({ tree, nodes }: { tree: TreeName; nodes: Node[] }) {
   return (
     <Card
       title={tree === 'categories' ? m.inventoryTools.categories : m.inventoryTools.locations}
-      actions={<Gate need="inventory:edit"><Button kind="plain" onClick={() => setEditing({ mode: 'create', parent: null })}>{m.inventoryTools.addRoot}</Button></Gate>}
+      actions={<Gate need="inventory:edit" wholeInventory><Button kind="plain" onClick={() => setEditing({ mode: 'create', parent: null })}>{m.inventoryTools.addRoot}</Button></Gate>}
     >
       {editing?.mode === 'create' && editing.parent === null && <CreateForm tree={tree} parent={null} onDone={done} />}
       {rows.length === 0 ? <Empty /> : (
@@ -165,7 +165,7 @@ function TreePanel({ tree, nodes }: { tree: TreeName; nodes: Node[] }) {
                 <span className="font-medium">{depth > 0 && <span aria-hidden className="text-stone-400">└ </span>}{node.name}</span>
                 <span className="font-mono text-xs text-stone-500">{node.code}</span>
                 {node.item_count > 0 && <Badge>{node.item_count} {m.inventoryTools.items}</Badge>}
-                <Gate need="inventory:edit">
+                <Gate need="inventory:edit" wholeInventory>
                   <span className="ml-auto flex flex-wrap gap-1">
                     <Button kind="plain" className="!px-2 !py-0.5" data-node-action="child" onClick={() => setEditing({ mode: 'create', parent: node })}>+ {m.inventoryTools.addChild}</Button>
                     <Button kind="plain" className="!px-2 !py-0.5" data-node-action="rename" onClick={() => setEditing({ mode: 'rename', node })}>{m.inventoryTools.rename}</Button>

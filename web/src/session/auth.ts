@@ -14,7 +14,7 @@ export async function loadMe() {
   const me = unwrap(await api.GET('/api/v1/auth/me'));
   // The theatre's name for the header (after a reload only the tokens are known).
   const theater = await api.GET('/api/v1/theater').catch(() => null);
-  useSession.getState().setProfile(me, me.permissions, theater?.data?.name ?? null);
+  useSession.getState().setProfile(me, me.permissions, theater?.data?.name ?? null, me.inventory_departments);
   return me;
 }
 

@@ -20,8 +20,10 @@ export interface SessionState {
   user: SessionUser | null;
   theaterName: string | null;
   permissions: string[];
+  /** The departments the user's inventory changes are limited to (a department head); null: the whole theatre. */
+  inventoryDepartments: string[] | null;
   setAccess: (token: string) => void;
-  setProfile: (user: SessionUser, permissions: string[], theaterName?: string | null) => void;
+  setProfile: (user: SessionUser, permissions: string[], theaterName?: string | null, inventoryDepartments?: string[] | null) => void;
   clear: () => void;
 }
 
@@ -38,8 +40,9 @@ export const useSession = create<SessionState>((set) => ({
   user: null,
   theaterName: null,
   permissions: [],
+  inventoryDepartments: null,
   setAccess: (accessToken) => set({ accessToken }),
-  setProfile: (user, permissions, theaterName) =>
-    set((s) => ({ user, permissions, theaterName: theaterName ?? s.theaterName })),
-  clear: () => set({ accessToken: null, user: null, permissions: [], theaterName: null }),
+  setProfile: (user, permissions, theaterName, inventoryDepartments = null) =>
+    set((s) => ({ user, permissions, inventoryDepartments, theaterName: theaterName ?? s.theaterName })),
+  clear: () => set({ accessToken: null, user: null, permissions: [], inventoryDepartments: null, theaterName: null }),
 }));

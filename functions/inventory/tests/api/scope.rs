@@ -32,6 +32,16 @@ async fn a_department_head_edits_and_moves_only_their_departments_items() {
         )
         .await;
     assert_eq!(made_head.status, StatusCode::OK, "{:?}", made_head.body);
+    // `/auth/me` tells the front end the limit: the head's departments, null for the admin.
+    let me = app.get("/api/v1/auth/me", &head.token).await;
+    assert_eq!(
+        me.body["inventory_departments"],
+        json!([props_dep]),
+        "{:?}",
+        me.body
+    );
+    let me = app.get("/api/v1/auth/me", &admin.token).await;
+    assert!(me.body["inventory_departments"].is_null(), "{:?}", me.body);
 
     let props = category(&app, &admin, "props").await;
     let costumes = category(&app, &admin, "costumes").await;
