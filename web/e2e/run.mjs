@@ -461,10 +461,23 @@ try {
     await page.waitForSelector('[data-testid=cast-row]:has-text("Иван Сидоров e2e")');
 
     await page.click('[role=tab][data-tab=snapshots]');
-    await page.click('[data-testid=snapshot-row]:has-text("Перед гастролями e2e") >> button:has-text("Сравнить с текущим")');
+    await page.click('[data-testid=snapshot-row]:has-text("Перед гастролями e2e") >> button:has-text("Сравнить")');
     const diff = await page.waitForSelector('[data-testid=snapshot-diff] [data-testid=diff-row]:has-text("Иван Сидоров e2e")');
     assert.match(await diff.textContent(), /добавлено/, 'the new cast member is shown as added');
     await shot(page, 'performance-snapshot-compare');
+    // Two snapshots compared: a second one taken now differs from the first by the same member,
+    // and from itself by nothing.
+    await page.fill('input[name=snapshot_name]', 'С новым составом e2e');
+    await page.click('button:has-text("Сделать снимок")');
+    await page.waitForSelector('[data-testid=snapshot-row]:has-text("С новым составом e2e")');
+    // A row by its own name (the other row's comparison picker names it too).
+    const row = (name) => page.locator('[data-testid=snapshot-row]').filter({ has: page.locator('span.font-medium', { hasText: name }) });
+    const first = row('Перед гастролями e2e');
+    await first.locator('[data-testid=compare-with]').selectOption({ label: await first.locator('[data-testid=compare-with] option:has-text("С новым составом e2e")').textContent() });
+    await first.locator('[data-testid=diff-row]:has-text("Иван Сидоров e2e")').waitFor();
+    const second = row('С новым составом e2e');
+    await second.locator('button:has-text("Сравнить")').click();
+    await second.locator('[data-testid=no-changes]').waitFor();
     // A phone: the tabs scroll sideways, the passport stays readable.
     await page.setViewportSize({ width: 375, height: 812 });
     await page.click('[role=tab][data-tab=passport]');

@@ -86,13 +86,25 @@ pub struct SnapshotView {
     pub state: PassportState,
 }
 
-/// A snapshot compared with the live passport.
+/// A snapshot compared with the live passport, or with a second snapshot.
 #[derive(Serialize, ToSchema)]
 pub struct SnapshotComparison {
     pub snapshot: SnapshotSummary,
+    /// The snapshot compared against (`with`); `null` when compared with the live passport.
+    #[schema(required = true)]
+    pub with: Option<SnapshotSummary>,
     pub compared_at: DateTime<Utc>,
-    /// From the snapshot (old) to the live passport (new).
+    /// From the snapshot (old) to the live passport or the `with` snapshot (new).
     pub diff: PassportDiff,
+}
+
+/// What a snapshot is compared with.
+#[derive(Deserialize, utoipa::IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct CompareQuery {
+    /// Another snapshot of the same production to compare with (as the newer side) instead of
+    /// the live passport.
+    pub with: Option<Uuid>,
 }
 
 fn summary(performance_id: Uuid, row: &db::SnapshotRow) -> SnapshotSummary {
@@ -253,18 +265,21 @@ pub async fn get_snapshot(
     }))
 }
 
-/// Compare a snapshot with the live passport
+/// Compare a snapshot with the live passport or another snapshot
 #[utoipa::path(get, path = "/api/v1/performances/{id}/snapshots/{snapshot_id}/compare", tag = "passport",
-    security(("bearer" = ["performance:view"])), params(("id" = Uuid, Path), ("snapshot_id" = Uuid, Path)),
+    security(("bearer" = ["performance:view"])),
+    params(("id" = Uuid, Path), ("snapshot_id" = Uuid, Path), CompareQuery),
     responses((status = 200, body = SnapshotComparison,
             description = "Per section changed or not; documents with newer versions, added, removed; kit and cast added and removed"),
         (status = 403, description = "Lacks performance:view"),
-        (status = 404, description = "No such performance or snapshot")))]
+        (status = 404, description = "No such performance or snapshot (either of the two)"),
+        (status = 400, description = "An unreadable `with`")))]
 #[instrument(skip_all)]
 pub async fn compare_snapshot(
     State(state): State<PerformancesState>,
     user: AuthUser,
     Path((id, snapshot_id)): Path<(Uuid, Uuid)>,
+    Query(query): Query<CompareQuery>,
 ) -> ApiResult<JsonResponse<SnapshotComparison>> {
     user.require(Permission::PerformanceView)?;
     let mut client = state.ctx.db.get().await?;
@@ -278,11 +293,23 @@ pub async fn compare_snapshot(
     let row = db::load(&tx, user.theater_id, id, snapshot_id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let live = db::live_state(&tx, user.theater_id, id).await?;
-    let states = visible_state(&tx, &user, vec![stored_state(&row)?, live]).await?;
+    let with = match query.with {
+        Some(with) => Some(
+            db::load(&tx, user.theater_id, id, with)
+                .await?
+                .ok_or(ApiError::NotFound)?,
+        ),
+        None => None,
+    };
+    let newer = match &with {
+        Some(with) => stored_state(with)?,
+        None => db::live_state(&tx, user.theater_id, id).await?,
+    };
+    let states = visible_state(&tx, &user, vec![stored_state(&row)?, newer]).await?;
     tx.commit().await?;
     Ok(JsonResponse(SnapshotComparison {
         snapshot: summary(id, &row),
+        with: with.as_ref().map(|w| summary(id, w)),
         compared_at: Utc::now(),
         diff: compare(&states[0], &states[1]),
     }))

@@ -1479,7 +1479,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Compare a snapshot with the live passport */
+        /** Compare a snapshot with the live passport or another snapshot */
         get: operations["compare_snapshot"];
         put?: never;
         post?: never;
@@ -4509,13 +4509,14 @@ export interface components {
         SetRolesRequest: {
             role_ids: string[];
         };
-        /** @description A snapshot compared with the live passport. */
+        /** @description A snapshot compared with the live passport, or with a second snapshot. */
         SnapshotComparison: {
             /** Format: date-time */
             compared_at: string;
-            /** @description From the snapshot (old) to the live passport (new). */
+            /** @description From the snapshot (old) to the live passport or the `with` snapshot (new). */
             diff: components["schemas"]["PassportDiff"];
             snapshot: components["schemas"]["SnapshotSummary"];
+            with: components["schemas"]["SnapshotSummary"] | null;
         };
         /**
          * @description Why a snapshot was taken.
@@ -16117,7 +16118,13 @@ export interface operations {
     };
     compare_snapshot: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description Another snapshot of the same production to compare with (as the newer side) instead of
+                 *     the live passport.
+                 */
+                with?: string;
+            };
             header?: never;
             path: {
                 id: string;
@@ -16136,7 +16143,7 @@ export interface operations {
                     "application/json": components["schemas"]["SnapshotComparison"];
                 };
             };
-            /** @description The request is malformed: an unknown or invalid query parameter, a malformed header or JSON body. */
+            /** @description An unreadable `with` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -16163,8 +16170,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such performance or snapshot */
+            /** @description No such performance or snapshot (either of the two) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request has invalid fields; `errors` names each. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -122,6 +122,54 @@ async fn a_snapshot_compared_after_changes_shows_exactly_those_changes() {
     );
     assert!(diff["cast"]["added"].as_array().unwrap().is_empty());
 
+    // Two snapshots compared: the first against a second one taken now shows the same changes;
+    // a snapshot of another production (or of another theatre) is no `with`.
+    let second = app
+        .post(
+            &format!("/api/v1/performances/{show}/snapshots"),
+            &admin.token,
+            json!({ "name": "После правок" }),
+        )
+        .await;
+    assert_eq!(second.status, StatusCode::CREATED, "{:?}", second.body);
+    let second = id(&second.body);
+    let between = app
+        .get(&format!("{compare_path}?with={second}"), &admin.token)
+        .await;
+    assert_eq!(between.status, StatusCode::OK, "{:?}", between.body);
+    assert_eq!(between.body["with"]["id"], second.as_str());
+    assert_eq!(between.body["diff"], diff, "{:?}", between.body);
+    let reverse = app
+        .get(
+            &format!("/api/v1/performances/{show}/snapshots/{second}/compare?with={second}"),
+            &admin.token,
+        )
+        .await;
+    assert_eq!(reverse.body["diff"]["changed"], false, "{:?}", reverse.body);
+    let live = app.get(&compare_path, &admin.token).await;
+    assert!(live.body["with"].is_null(), "{:?}", live.body);
+    let other_show = id(&create(&app, &admin, json!({})).await);
+    let elsewhere = app
+        .post(
+            &format!("/api/v1/performances/{other_show}/snapshots"),
+            &admin.token,
+            json!({ "name": "Чужой" }),
+        )
+        .await;
+    let elsewhere = id(&elsewhere.body);
+    assert_eq!(
+        app.get(&format!("{compare_path}?with={elsewhere}"), &admin.token)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get(&format!("{compare_path}?with=nonsense"), &admin.token)
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+
     // The snapshot itself stays as it was frozen.
     let frozen = app
         .get(
@@ -137,10 +185,10 @@ async fn a_snapshot_compared_after_changes_shows_exactly_those_changes() {
             &admin.token,
         )
         .await;
-    assert_eq!(list.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(list.body["items"].as_array().unwrap().len(), 2);
     assert_eq!(
         app.audit_count(admin.theater_id, "snapshot.create").await,
-        1
+        3
     );
 
     // Validation, permission, tenancy.

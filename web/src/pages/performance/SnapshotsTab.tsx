@@ -1,5 +1,6 @@
 // Snapshots of the passport ("as premiered", before a tour): taken by editors, listed, and each
-// compared with the live passport, the differences shown as rows (lib/snapshotDiff.ts).
+// compared with the live passport or another snapshot, the differences shown as rows
+// (lib/snapshotDiff.ts).
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, type Schemas } from '../../api/client';
@@ -33,7 +34,7 @@ export function SnapshotsTab({ id }: { id: string }) {
                 <span className="text-xs text-stone-500">{dateTime(s.created_at)}{s.created_by ? ` · ${staff.byId.get(s.created_by) ?? ''}` : ''}</span>
                 <Button kind="plain" className="ml-auto text-xs" aria-expanded={comparing === s.id} onClick={() => setComparing(comparing === s.id ? null : s.id)}>{m.perfCard.compare}</Button>
               </div>
-              {comparing === s.id && <Comparison performanceId={id} snapshotId={s.id} />}
+              {comparing === s.id && <Comparison performanceId={id} snapshotId={s.id} others={snapshots.data.filter((o) => o.id !== s.id)} />}
             </li>
           ))}
         </ul>
@@ -48,12 +49,16 @@ const CHANGE_LOOK: Record<Change, string> = {
   changed: 'border-amber-500 bg-amber-50',
 };
 
-function Comparison({ performanceId, snapshotId }: { performanceId: string; snapshotId: string }) {
+/** The snapshot against the live passport, or against another snapshot the user picks. */
+function Comparison({ performanceId, snapshotId, others }: { performanceId: string; snapshotId: string; others: Schemas['SnapshotSummary'][] }) {
   const { m, dateTime } = useI18n();
+  const [withId, setWithId] = useState('');
   const compare = useQuery({
-    queryKey: ['performances', performanceId, 'snapshots', snapshotId, 'compare'],
+    queryKey: ['performances', performanceId, 'snapshots', snapshotId, 'compare', withId],
     staleTime: 0,
-    queryFn: async () => unwrap(await api.GET('/api/v1/performances/{id}/snapshots/{snapshot_id}/compare', { params: { path: { id: performanceId, snapshot_id: snapshotId } } })),
+    queryFn: async () => unwrap(await api.GET('/api/v1/performances/{id}/snapshots/{snapshot_id}/compare', {
+      params: { path: { id: performanceId, snapshot_id: snapshotId }, query: withId ? { with: withId } : {} },
+    })),
   });
   const passport = useQuery({
     queryKey: ['performances', performanceId, 'passport'],
@@ -63,8 +68,16 @@ function Comparison({ performanceId, snapshotId }: { performanceId: string; snap
     queryKey: ['performances', performanceId, 'sections'],
     queryFn: async () => unwrap(await api.GET('/api/v1/performances/{id}/sections', { params: { path: { id: performanceId }, query: { limit: 200 } } })).items,
   });
-  if (compare.isPending) return <Loading />;
-  if (compare.error) return <ProblemMessage error={compare.error} />;
+  const picker = (
+    <Field label={m.perfCard.compareWith}>
+      <Select data-testid="compare-with" value={withId} onChange={(e) => setWithId(e.target.value)}>
+        <option value="">{m.perfCard.livePassport}</option>
+        {others.map((o) => <option key={o.id} value={o.id}>{o.name} · {dateTime(o.created_at)}</option>)}
+      </Select>
+    </Field>
+  );
+  if (compare.isPending) return <div className="mt-2">{picker}<Loading /></div>;
+  if (compare.error) return <div className="mt-2">{picker}<ProblemMessage error={compare.error} /></div>;
   const titles = new Map((passport.data?.parts ?? []).flatMap((p) => p.categories).map((c) => [c.code as string, c.title]));
   const sectionTitles = new Map((sections.data ?? []).map((x) => [x.code, x.title]));
   const names: DiffNames = {
@@ -76,8 +89,9 @@ function Comparison({ performanceId, snapshotId }: { performanceId: string; snap
   const model = diffModel(compare.data.diff, names);
   return (
     <div data-testid="snapshot-diff" className="mt-2 space-y-3 border-t border-stone-100 pt-2">
+      {picker}
       <p className="text-xs text-stone-500">{m.perfCard.comparedAt} {dateTime(compare.data.compared_at)}</p>
-      {!model.changed ? <p data-testid="no-changes">{m.perfCard.noChanges}</p> : model.groups.map((g) => (
+      {!model.changed ? <p data-testid="no-changes">{withId ? m.perfCard.noDifference : m.perfCard.noChanges}</p> : model.groups.map((g) => (
         <section key={g.key}>
           <h4 className="font-semibold">{m.perfCard.groups[g.key]}</h4>
           <ul className="mt-1 space-y-1">
