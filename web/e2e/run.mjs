@@ -331,7 +331,7 @@ try {
     await page.waitForSelector('[data-testid=event-panel-time]:has-text("13:00")');
   });
 
-  await scenario("an RSVP in the event panel changes the participant's answer", async () => {
+  await scenario("an RSVP in the event panel changes the participant's answer; an editor invites a person and removes them", async () => {
     const { call, user } = await apiSession(admin);
     const venue = (await call('GET', '/schedule/venues')).items[1];
     const event = await call('POST', '/schedule/events', {
@@ -348,7 +348,19 @@ try {
     await page.waitForSelector(`[data-testid=participant][data-user="${user.id}"] [data-testid=participant-answer]:has-text("Возможно")`);
     const people = await call('GET', `/schedule/events/${event.id}/participants`);
     assert.equal(people.items.find((p) => p.user_id === user.id).answer, 'tentative');
+    // The administrator invites the stage manager from the panel, then removes them.
+    const stage = (await call('GET', '/users?limit=200')).items.find((u) => u.email === 'stage@demo.theatre');
+    await page.selectOption('[data-testid=invite-form] select[name=user_id]', stage.id);
+    await page.selectOption('[data-testid=invite-form] select[name=role]', 'technician');
+    await page.click('[data-testid=invite-form] button[type=submit]');
+    const invited = page.locator(`[data-testid=participant][data-user="${stage.id}"]`);
+    await invited.waitFor();
+    assert.match(await invited.textContent(), /Техник/);
     await shot(page, 'schedule-event-panel');
+    await invited.locator('button').click();
+    await invited.waitFor({ state: 'detached' });
+    const after = await call('GET', `/schedule/events/${event.id}/participants`);
+    assert.deepEqual(after.items.map((p) => p.user_id), [user.id], 'only the administrator is left');
     // A phone: the day is a list and the panel follows it.
     await page.setViewportSize({ width: 375, height: 812 });
     await page.waitForSelector('[data-testid=day-list] >> text=Худсовет e2e');

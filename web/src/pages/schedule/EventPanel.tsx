@@ -1,5 +1,5 @@
 // One event's panel: what, where, when, its status; participants and their answers (one's own
-// answered here); the kit reserved for it (with the API's clash and availability refusals);
+// answered here; people invited and removed by editors); the kit reserved for it (with the API's clash and availability refusals);
 // editing (times, venue, status; a series occurrence asks "only this one / this and following")
 // and deletion. Edits need `schedule:edit`; the API checks again.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -214,6 +214,12 @@ function Participants({ event }: { event: EventView }) {
   const people = list.data?.items ?? [];
   const mine = ownInvitation(people, me);
   const tone = { confirmed: 'green', declined: 'red', tentative: 'amber', invited: 'stone' } as const;
+  const client = useQueryClient();
+  const uninvite = useMutation({
+    mutationFn: async (participantId: string) =>
+      unwrap(await api.DELETE('/api/v1/schedule/events/{id}/participants/{participant_id}', { params: { path: { id: event.id, participant_id: participantId } } })),
+    onSuccess: () => client.invalidateQueries({ queryKey: ['schedule', 'participants', event.id] }),
+  });
   return (
     <section aria-labelledby="participants-h" className="mt-3">
       <h4 id="participants-h" className="mb-1 font-medium">{m.scheduleScreen.participants}</h4>
@@ -226,16 +232,66 @@ function Participants({ event }: { event: EventView }) {
               <span>{p.first_name} {p.last_name}</span>
               <span className="text-stone-500">{m.participantRole[p.role]}</span>
               <span className="ml-auto" data-testid="participant-answer"><Badge tone={tone[p.answer]}>{m.answer[p.answer]}</Badge></span>
+              <Gate need="schedule:edit">
+                <Button kind="plain" className="text-xs" aria-label={`${m.scheduleScreen.uninvite}: ${p.first_name} ${p.last_name}`} disabled={uninvite.isPending} onClick={() => uninvite.mutate(p.id)}>×</Button>
+              </Gate>
             </li>
           ))}
         </ul>
       )}
+      <Gate need="schedule:edit"><Invite eventId={event.id} invited={people.map((p) => p.user_id)} /></Gate>
       {(list.data?.warnings ?? []).length > 0 && (
         <div className="mt-1 text-xs text-amber-800">
           {m.scheduleScreen.warnings}: {(list.data?.warnings ?? []).map((w) => w.title).join(', ')}
         </div>
       )}
     </section>
+  );
+}
+
+const ROLES = ['performer', 'technician', 'manager', 'guest', 'other'] as const;
+
+/** Invites one of the theatre's people (listing them needs `users:view`); their clashes come back as warnings. */
+function Invite({ eventId, invited }: { eventId: string; invited: string[] }) {
+  const { m } = useI18n();
+  const can = useCan();
+  const client = useQueryClient();
+  const users = useQuery({
+    queryKey: ['users', 'staff'],
+    enabled: can('users:view'),
+    staleTime: 300_000,
+    queryFn: async () => unwrap(await api.GET('/api/v1/users', { params: { query: { limit: 200, is_active: true } } })).items,
+  });
+  const [warned, setWarned] = useState<string[]>([]);
+  const invite = useMutation({
+    mutationFn: async (f: FormData) =>
+      unwrap(await api.POST('/api/v1/schedule/events/{id}/participants', {
+        params: { path: { id: eventId } },
+        body: { user_id: String(f.get('user_id') ?? ''), role: String(f.get('role')) as (typeof ROLES)[number] },
+      })),
+    onSuccess: async (r) => {
+      setWarned(r.warnings.map((w) => w.title));
+      await client.invalidateQueries({ queryKey: ['schedule', 'participants', eventId] });
+    },
+  });
+  if (!can('users:view')) return null;
+  const candidates = (users.data ?? []).filter((u) => !invited.includes(u.id));
+  const { byField } = fieldErrors(invite.error instanceof ApiProblem ? invite.error.problem : undefined, ['user_id', 'role']);
+  return (
+    <form data-testid="invite-form" className="mt-2 flex flex-wrap items-end gap-2" onSubmit={(e: FormEvent<HTMLFormElement>) => { e.preventDefault(); invite.mutate(new FormData(e.currentTarget)); }}>
+      <Field label={m.scheduleScreen.invitePerson} error={byField.user_id}>
+        <Select name="user_id" defaultValue="" required>
+          <option value="">—</option>
+          {candidates.map((u) => <option key={u.id} value={u.id}>{u.first_name} {u.last_name}</option>)}
+        </Select>
+      </Field>
+      <Field label={m.scheduleScreen.inviteRole} error={byField.role}>
+        <Select name="role" defaultValue="other">{ROLES.map((r) => <option key={r} value={r}>{m.participantRole[r]}</option>)}</Select>
+      </Field>
+      <Button type="submit" disabled={invite.isPending}>{m.scheduleScreen.invite}</Button>
+      {warned.length > 0 && <p role="status" className="w-full text-xs text-amber-800">{m.scheduleScreen.busyElsewhere}: {warned.join(', ')}</p>}
+      {!Object.keys(byField).length && <div className="w-full"><ProblemMessage error={invite.error} /></div>}
+    </form>
   );
 }
 
