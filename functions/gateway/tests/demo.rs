@@ -7,21 +7,12 @@ use gateway::{GatewayConfig, build};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+mod common;
+
 fn config(database_url: String, data_dir: &std::path::Path) -> GatewayConfig {
     GatewayConfig {
-        bind: "127.0.0.1:0".parse().unwrap(),
-        database_url,
-        redis_url: testkit::redis_url(),
-        redis_prefix: format!("test:{}:", uuid::Uuid::new_v4().simple()),
-        data_dir: data_dir.to_path_buf(),
-        s3_endpoint: None,
-        s3_bucket: "theatre".into(),
-        embedded_s3_port: 0,
-        cors_origins: vec![],
-        limits: auth::RateLimits::default(),
-        create_demo: true,
         run_worker: false,
-        metrics_token: None,
+        ..common::config(database_url, testkit::redis_url(), data_dir)
     }
 }
 

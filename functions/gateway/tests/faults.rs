@@ -20,7 +20,6 @@ async fn a_redis_restart_answers_503_meanwhile_and_the_worker_resumes() {
         testkit::database_url(&database),
         redis.url(),
         data.path(),
-        None,
     ))
     .await
     .unwrap();
@@ -104,7 +103,7 @@ async fn a_postgres_restart_answers_503_meanwhile_and_the_pool_recovers() {
     let mut pg = PrivatePostgres::start();
     let redis = PrivateRedis::start();
     let data = tempfile::tempdir().unwrap();
-    let gw = build(config(pg.url("theatre"), redis.url(), data.path(), None))
+    let gw = build(config(pg.url("theatre"), redis.url(), data.path()))
         .await
         .unwrap();
     let login = gw.demo_login.clone().expect("demo login");

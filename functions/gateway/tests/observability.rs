@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use common::{Client, config, serve, signed_in};
-use gateway::build;
+use gateway::{GatewayConfig, build};
 use opentelemetry::trace::{SpanId, TraceId};
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData};
 use serde_json::json;
@@ -69,12 +69,14 @@ async fn one_trace_holds_the_upload_the_complete_call_and_the_versioning_job() {
     let exporter = spans();
     let database = testkit::create_empty_database().await;
     let data = tempfile::tempdir().unwrap();
-    let gw = build(config(
-        testkit::database_url(&database),
-        testkit::redis_url(),
-        data.path(),
-        Some(METRICS_TOKEN),
-    ))
+    let gw = build(GatewayConfig {
+        metrics_token: Some(METRICS_TOKEN.into()),
+        ..config(
+            testkit::database_url(&database),
+            testkit::redis_url(),
+            data.path(),
+        )
+    })
     .await
     .unwrap();
     let login = gw.demo_login.clone().expect("demo login");
@@ -177,12 +179,10 @@ async fn metrics_count_requests_by_route_template_and_health_tells_a_redis_outag
     let mut redis = PrivateRedis::start();
     let database = testkit::create_empty_database().await;
     let data = tempfile::tempdir().unwrap();
-    let gw = build(config(
-        testkit::database_url(&database),
-        redis.url(),
-        data.path(),
-        Some(METRICS_TOKEN),
-    ))
+    let gw = build(GatewayConfig {
+        metrics_token: Some(METRICS_TOKEN.into()),
+        ..config(testkit::database_url(&database), redis.url(), data.path())
+    })
     .await
     .unwrap();
     let login = gw.demo_login.clone().expect("demo login");

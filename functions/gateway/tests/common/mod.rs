@@ -10,12 +10,11 @@ use gateway::GatewayConfig;
 use serde_json::{Value, json};
 
 /// A gateway with its in-process worker and the demo theatre, on a free port, with a Redis
-/// prefix of its own; `/metrics` answers only with `metrics_token`.
+/// prefix of its own, no `/metrics`; tests change what they need with `..config(…)`.
 pub fn config(
     database_url: String,
     redis_url: String,
     data_dir: &std::path::Path,
-    metrics_token: Option<&str>,
 ) -> GatewayConfig {
     GatewayConfig {
         bind: "127.0.0.1:0".parse().unwrap(),
@@ -30,7 +29,7 @@ pub fn config(
         limits: auth::RateLimits::default(),
         create_demo: true,
         run_worker: true,
-        metrics_token: metrics_token.map(str::to_string),
+        metrics_token: None,
     }
 }
 
