@@ -39,6 +39,11 @@ pub async fn inventory_departments(
     if unrestricted || !head {
         return Ok(None);
     }
+    Ok(Some(own_departments(client, user).await?))
+}
+
+/// The departments the caller heads or belongs to (live ones of their theatre).
+pub async fn own_departments(client: &impl GenericClient, user: &AuthUser) -> ApiResult<Vec<Uuid>> {
     let rows = client
         .query_cached(
             "SELECT d.id FROM departments d
@@ -48,5 +53,5 @@ pub async fn inventory_departments(
             &[&user.theater_id, &user.user_id],
         )
         .await?;
-    Ok(Some(rows.iter().map(|r| r.get(0)).collect()))
+    Ok(rows.iter().map(|r| r.get(0)).collect())
 }

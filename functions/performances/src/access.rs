@@ -4,6 +4,7 @@
 
 use deadpool_postgres::GenericClient;
 use shared::auth::AuthUser;
+use shared::department_scope::own_departments;
 use shared::permissions::Permission;
 use shared::{ApiError, ApiResult};
 use uuid::Uuid;
@@ -27,20 +28,6 @@ pub async fn require_performance(
         Some(_) => Ok(()),
         None => Err(ApiError::NotFound),
     }
-}
-
-/// The departments the caller heads or belongs to (live ones of their theatre).
-pub async fn own_departments(client: &impl GenericClient, user: &AuthUser) -> ApiResult<Vec<Uuid>> {
-    let rows = client
-        .query(
-            "SELECT d.id FROM departments d
-             WHERE d.theater_id = $1 AND d.deleted_at IS NULL
-               AND (d.head_id = $2 OR EXISTS (SELECT 1 FROM user_departments ud
-                                              WHERE ud.department_id = d.id AND ud.user_id = $2))",
-            &[&user.theater_id, &user.user_id],
-        )
-        .await?;
-    Ok(rows.iter().map(|r| r.get(0)).collect())
 }
 
 /// How far the caller may edit a section.
