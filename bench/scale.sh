@@ -58,8 +58,11 @@ for n in $SIZES; do
     kill -0 "$GATEWAY" 2>/dev/null || { cat "$OUT/scale-gateway-$n.log" >&2; exit 1; }
     sleep 0.2
   done
+  # The demo theatre has items of its own: n in all.
+  have=$(psql "$PG/$DB" -Atc "SELECT count(*) FROM inventory_items WHERE deleted_at IS NULL")
+  items=$(( n > have ? n - have : 1 ))
   docs=$(( n < SEED_DOCS ? n : SEED_DOCS ))
-  target/debug/examples/seed --database-url "$PG/$DB" --data-dir "$DATA" --items "$n" --cycles 1 \
+  target/debug/examples/seed --database-url "$PG/$DB" --data-dir "$DATA" --items "$items" --cycles 1 \
     --documents "$docs" >"$OUT/scale-seed-$n.log" 2>&1 || { cat "$OUT/scale-seed-$n.log" >&2; exit 1; }
   # Documents up to n: copies of the seeded ones, each with its current version.
   psql "$PG/$DB" -v ON_ERROR_STOP=1 -q -v want="$n" <<'SQL'
@@ -98,6 +101,7 @@ SQL
   PASSWORD=$(sed -n 's/^password: //p' "$DATA/demo-login.txt")
   TOKEN=$(curl -sf "http://127.0.0.1:$PORT/api/v1/auth/login" -H 'content-type: application/json' \
     -d "$(jq -cn --arg e "$EMAIL" --arg p "$PASSWORD" '{email: $e, password: $p}')" | jq -r .access_token)
+  [ -n "$TOKEN" ] && [ "$TOKEN" != null ] || { echo "bench/scale.sh: no token" >&2; exit 1; }
   echo "RESULT name=scale_setup size=$n items=${counts% *} documents=${counts#* } seconds=$(( $(date +%s) - started ))" | tee -a "$RESULTS"
   for spec in "inventory_list|/api/v1/inventory/items?limit=50&sort=name" \
               "inventory_list_text|/api/v1/inventory/items?limit=50&q=$Q" \
