@@ -7,7 +7,8 @@ NAME goes into the line, EXPECT lists the statuses every response must have ("20
 "200,201"), RATE is the request rate asked of oha (`-q`; passed by the caller among OHA_ARGS,
 repeated here for the line). oha runs with `--latency-correction`: each request's latency is
 counted from when it was due, not from when a busy connection got round to sending it (the
-coordinated-omission correction), so a server that falls behind the rate shows it in the tail.
+coordinated-omission correction), so a server that falls behind the rate shows it in the tail; requests still in flight when
+the duration ends are waited for (`-w`), not counted as aborted.
 Exits 1 when any response had another status, any request failed (connect, timeout, read), or
 no request was answered; its output (JSON) is kept next to the results by the caller.
 """
@@ -19,7 +20,8 @@ name, expect, rate = sys.argv[1], sys.argv[2], sys.argv[3]
 assert sys.argv[4] == "--", "usage: openloop.py NAME EXPECT RATE -- OHA_ARGS..."
 args = sys.argv[5:]
 expected = {s.strip() for s in expect.split(",") if s.strip()}
-run = subprocess.run(["oha", "--no-tui", "--output-format", "json", "--latency-correction", *args],
+run = subprocess.run(["oha", "--no-tui", "--output-format", "json", "--latency-correction",
+                      "--wait-ongoing-requests-after-deadline", *args],
                      capture_output=True, text=True)
 if run.returncode != 0:
     sys.stderr.write(run.stderr)
