@@ -23,11 +23,11 @@ perf record -a -g -o "$data" -- sleep "$seconds" 2>/dev/null
 wait "$load" || true
 grep '^RESULT' "$data.wrk"
 echo "== CPU samples by process (% of all samples on the machine)"
-perf report -i "$data" --no-children --sort comm --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | head -15
+perf report -i "$data" --no-children --sort comm --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | head -15 || true
 echo "== by process and library"
-perf report -i "$data" --no-children --sort comm,dso --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | head -25
+perf report -i "$data" --no-children --sort comm,dso --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | head -25 || true
 echo "== PostgreSQL: top functions"
-perf report -i "$data" --no-children --comms postgres --sort sym --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | head -30
+perf report -i "$data" --no-children --comms postgres --sort sym --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | head -30 || true
 echo "== gateway: top functions (unnamed where the binary is stripped)"
-perf report -i "$data" --no-children --comms gateway,tokio-runtime-w --sort dso,sym --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | head -30
+perf report -i "$data" --no-children --comms tokio-rt-worker,gateway --sort dso,sym --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | head -30 || true
 echo "perf data: $data"
