@@ -13,12 +13,19 @@ trap 'rm -rf "$keys"' EXIT
 cargo run --quiet -p theatre-gateway --example dev-keys -- "$keys" >/dev/null
 export JWT_PRIVATE_KEY="$(cat "$keys/private.pem")" JWT_PUBLIC_KEY="$(cat "$keys/public.pem")"
 export PORT=$port DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} RUST_LOG=warn
+# The functions that store files need a bucket named; nothing is stored during a start.
+export S3_BUCKET=${S3_BUCKET:-theatre} AWS_REGION=${AWS_REGION:-us-east-1} \
+  AWS_ACCESS_KEY_ID=${AWS_ACCESS_KEY_ID:-theatre-local} AWS_SECRET_ACCESS_KEY=${AWS_SECRET_ACCESS_KEY:-theatre-local-secret}
 times=()
 for _ in $(seq "$runs"); do
   start=$(date +%s%N)
   "$bin" >/dev/null 2>&1 &
   pid=$!
-  until curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1; do sleep 0.001; done
+  until curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1; do
+    # A binary that stopped (missing configuration) would otherwise be waited for forever.
+    kill -0 "$pid" 2>/dev/null || { echo "$bin stopped before answering /health" >&2; "$bin" 2>&1 | tail -3 >&2; exit 1; }
+    sleep 0.001
+  done
   end=$(date +%s%N)
   kill "$pid"; wait "$pid" 2>/dev/null || true
   times+=($(( (end - start) / 1000 )))

@@ -6,7 +6,12 @@
 # Starts the gateway (without its in-process worker) on a scratch database and its embedded
 # S3 store, uploads a SIZE_MIB file (an MP4 header followed by random bytes) through the
 # presigned PUT exactly as a client does, confirms it, then runs `worker --once` under
-# /usr/bin/time -v: elapsed time and maximum resident set size are the figures.
+# /usr/bin/time: elapsed time and maximum resident set size are the figures. Beside it, the
+# limit for the same work: `sha256sum` of the same file (in the page cache, as the store's copy
+# is), under the same /usr/bin/time. Prints one line
+#   RESULT name=versioning size_mib=.. worker_s=.. worker_mib_s=.. worker_rss_mb=.. sha256sum_s=..
+#     sha256sum_mib_s=.. sha256sum_rss_mb=.. ratio=.. (worker throughput / sha256sum's)
+# GATEWAY (default target/debug/gateway; bench/run passes the release one) serves the S3 store.
 set -euo pipefail
 SIZE_MIB=${1:-1024}
 WORKER=${2:-target/release/worker}
@@ -46,7 +51,17 @@ curl -sf -o /dev/null -X POST "$API/documents/$DOC/versions/$VID/complete" -H "a
 echo "file: $SIZE bytes; worker: $WORKER"
 S3_ENDPOINT=http://127.0.0.1:$S3_PORT S3_BUCKET=theatre AWS_REGION=us-east-1 \
   AWS_ACCESS_KEY_ID=theatre-local AWS_SECRET_ACCESS_KEY=theatre-local-secret RUST_LOG=warn \
-  /usr/bin/time -v "$WORKER" --once 2> "$WORK/time.txt"
-grep -E 'Elapsed|Maximum resident|Percent of CPU' "$WORK/time.txt"
-curl -sf "$API/documents/$DOC/versions/$VID" -H "authorization: Bearer $T" | jq -c '{status,number,size,sha256,content_type,error}'
-echo "sha256sum: $(sha256sum "$FILE" | cut -c1-64)"
+  /usr/bin/time -f '%e %M %P' -o "$WORK/time.txt" "$WORKER" --once
+VERSION=$(curl -sf "$API/documents/$DOC/versions/$VID" -H "authorization: Bearer $T" | jq -c '{status,number,size,sha256,content_type,error}')
+echo "version: $VERSION"
+/usr/bin/time -f '%e %M %P' -o "$WORK/sha.txt" sha256sum "$FILE" > "$WORK/sha.out"
+SUM=$(cut -c1-64 "$WORK/sha.out")
+echo "sha256sum: $SUM"
+[ "$(echo "$VERSION" | jq -r .status)" = ready ] && [ "$(echo "$VERSION" | jq -r .sha256)" = "$SUM" ] ||
+  { echo "the version is not ready with the file's SHA-256" >&2; exit 1; }
+read -r W_S W_KB W_CPU < "$WORK/time.txt"
+read -r S_S S_KB _ < "$WORK/sha.txt"
+awk -v mib="$SIZE_MIB" -v ws="$W_S" -v wkb="$W_KB" -v wcpu="$W_CPU" -v ss="$S_S" -v skb="$S_KB" 'BEGIN {
+  if (ws < 0.01) ws = 0.01; if (ss < 0.01) ss = 0.01
+  printf "RESULT name=versioning size_mib=%d worker_s=%.2f worker_mib_s=%.1f worker_rss_mb=%.1f worker_cpu=%s sha256sum_s=%.2f sha256sum_mib_s=%.1f sha256sum_rss_mb=%.1f ratio=%.2f\n",
+    mib, ws, mib / ws, wkb / 1024, wcpu, ss, mib / ss, skb / 1024, ss / ws }'
