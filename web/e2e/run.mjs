@@ -44,6 +44,13 @@ const gateway = spawn(join(root, 'target', 'debug', 'gateway'), [], {
     RUN_WORKER: 'true',
     WEB_DIST: join(web, 'dist'),
     RUST_LOG: process.env.RUST_LOG ?? 'warn',
+    // Every scenario signs in from 127.0.0.1 and every page load refreshes the session: on a
+    // quiet machine the run exceeds the per-account login and refresh limits (10 logins in
+    // 15 min, 30 refreshes a minute), which the auth tests cover; lifted here by configuration.
+    RATE_LIMIT_LOGIN_PER_IP: '10000',
+    RATE_LIMIT_LOGIN_PER_ACCOUNT: '10000',
+    RATE_LIMIT_REFRESH_PER_IP: '10000',
+    RATE_LIMIT_REFRESH_PER_ACCOUNT: '10000',
   },
   stdio: ['ignore', 'pipe', 'pipe'],
 });
@@ -100,6 +107,10 @@ try {
     } catch (e) {
       failed = true;
       results.push(`FAIL ${name}: ${e.message.split('\n').slice(0, 4).join(' | ')}`);
+      // What the failing page showed, beside the screenshots (a CI artefact).
+      const pages = browser.contexts().flatMap((c) => c.pages());
+      const slug = name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
+      await pages.at(-1)?.screenshot({ path: join(shots, `FAILED-${slug}.png`), fullPage: true }).catch(() => {});
     }
   };
 

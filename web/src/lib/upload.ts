@@ -18,14 +18,19 @@ export function uploadTo(target: PresignedUpload, file: Blob, onProgress: (fract
   });
 }
 
-/** Downloads an API resource that redirects to a short-lived URL, under `name`. */
-export async function downloadVia(authFetch: (r: Request) => Promise<Response>, path: string, name: string) {
-  const res = await authFetch(new Request(new URL(path, window.location.origin)));
-  if (!res.ok) throw new Error(`HTTP ${res.status}`);
-  const url = URL.createObjectURL(await res.blob());
+/** Saves `blob` as a file the browser downloads under `name`. */
+export function saveBlob(blob: Blob, name: string) {
+  const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
   a.download = name;
   a.click();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** Downloads an API resource that redirects to a short-lived URL, under `name`. */
+export async function downloadVia(authFetch: (r: Request) => Promise<Response>, path: string, name: string) {
+  const res = await authFetch(new Request(new URL(path, window.location.origin)));
+  if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  saveBlob(await res.blob(), name);
 }

@@ -17,7 +17,7 @@ import type { BulkOutcome } from '../lib/bulk';
 import { ApiProblem, type Problem, unwrap } from '../lib/problem';
 import { allState, inListOrder, toggle, toggleAll } from '../lib/selection';
 import { statusTone } from '../lib/tones';
-import { downloadVia } from '../lib/upload';
+import { downloadVia, saveBlob } from '../lib/upload';
 
 const InventoryBulk = lazy(() => import('./InventoryBulk'));
 /** The API's limit of one label sheet. */
@@ -71,12 +71,7 @@ async function downloadLabels(ids: string[]) {
     body: JSON.stringify({ ids }),
   }));
   if (!res.ok) throw new ApiProblem(res.status, (await res.json().catch(() => ({}))) as Problem);
-  const url = URL.createObjectURL(await res.blob());
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = 'labels.pdf';
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  saveBlob(await res.blob(), 'labels.pdf');
 }
 
 /** What a bulk action did to one row: done, refused (with the API's reason), or not applied. */

@@ -12,6 +12,7 @@ import { can } from '../lib/permissions';
 import { ApiProblem, fieldErrors, unwrap, type Problem } from '../lib/problem';
 import { downloadName, formatCell, GROUP_BY, initialForm, numeric, ORDERS, reportPath, type ReportForm, type ReportFormat, type ReportInfo } from '../lib/reports';
 import { useSession } from '../session/store';
+import { saveBlob } from '../lib/upload';
 
 type ReportResult = Schemas['ReportResult'];
 type Outcome =
@@ -42,12 +43,7 @@ async function runReport(info: ReportInfo, form: ReportForm, format: ReportForma
     return { kind: 'link', url: res.url, format };
   }
   const name = downloadName(info.code, format, res.headers.get('Content-Disposition'));
-  const url = URL.createObjectURL(await res.blob());
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  saveBlob(await res.blob(), name);
   return { kind: 'file', name };
 }
 
