@@ -207,9 +207,7 @@ async fn queries_paths_and_problems_follow_one_rule() {
     let gw = build(config(testkit::database_url(&name), data.path()))
         .await
         .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(shared::runner::serve(listener, gw.router));
+    let url = common::serve(gw.router).await;
     let http = reqwest::Client::new();
     let tag = Uuid::new_v4().simple().to_string();
     let registered: Value = http

@@ -16,13 +16,6 @@ fn config(database_url: String, data_dir: &std::path::Path) -> GatewayConfig {
     }
 }
 
-async fn serve(router: axum::Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(shared::runner::serve(listener, router));
-    url
-}
-
 struct Api {
     url: String,
     http: reqwest::Client,
@@ -82,7 +75,7 @@ async fn the_first_start_seeds_a_demo_theatre_with_data_on_every_screen_once() {
     let seeded = first.demo_seed.clone().expect("the demo was seeded");
     assert_eq!(seeded.items, shared::seed::Size::DEMO.items);
     let api = Api {
-        url: serve(first.router).await,
+        url: common::serve(first.router).await,
         http: reqwest::Client::new(),
     };
     let admin = api.login(&email, &password).await;

@@ -13,13 +13,6 @@ fn config(database_url: String, data_dir: &std::path::Path) -> GatewayConfig {
     }
 }
 
-async fn serve(router: axum::Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(shared::runner::serve(listener, router));
-    url
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn the_first_start_creates_the_database_and_a_demo_theatre_that_can_sign_in() {
     // A database that does not exist yet: the gateway creates it.
@@ -40,7 +33,7 @@ async fn the_first_start_creates_the_database_and_a_demo_theatre_that_can_sign_i
     assert!(saved.contains(&password));
     assert!(data.path().join("keys/jwt-ed25519.pem").exists());
 
-    let url = serve(first.router).await;
+    let url = common::serve(first.router).await;
     let http = reqwest::Client::new();
     let login: Value = http
         .post(format!("{url}/api/v1/auth/login"))
@@ -59,7 +52,7 @@ async fn the_first_start_creates_the_database_and_a_demo_theatre_that_can_sign_i
         .await
         .unwrap();
     assert!(second.demo_login.is_none());
-    let url = serve(second.router).await;
+    let url = common::serve(second.router).await;
     let me = http
         .get(format!("{url}/api/v1/auth/me"))
         .bearer_auth(&token)
@@ -76,7 +69,7 @@ async fn the_openapi_document_and_the_api_reference_are_served() {
     let mut cfg = config(testkit::database_url(&name), data.path());
     cfg.create_demo = false;
     let gw = build(cfg).await.unwrap();
-    let url = serve(gw.router).await;
+    let url = common::serve(gw.router).await;
     let doc: Value = reqwest::get(format!("{url}/api/openapi.json"))
         .await
         .unwrap()

@@ -700,9 +700,7 @@ async fn another_theatres_ids_are_404_and_a_role_without_the_permission_is_403_e
     let gw = build(config(testkit::database_url(&name), data.path()))
         .await
         .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(shared::runner::serve(listener, gw.router));
+    let url = common::serve(gw.router).await;
     let (db, connection) =
         tokio_postgres::connect(&testkit::database_url(&name), tokio_postgres::NoTls)
             .await
