@@ -8,6 +8,11 @@
 //! the same threads, so the memory ceiling is about that many × 19 MiB. A caller waits for a
 //! free thread at most `PASSWORD_HASH_QUEUE_MS` (default 10 s), then gets a 503 with
 //! `Retry-After`.
+//!
+//! The hashing threads run at a lower scheduling priority (`PASSWORD_HASH_NICE`, default 10):
+//! a login storm keeps both cores busy hashing, and every other request (`GET /me`, the
+//! inventory list) would otherwise wait behind it for a core. Niced, they still take every
+//! idle cycle, so logins run as fast as before on an otherwise idle machine.
 
 use std::sync::{Arc, Mutex, OnceLock, mpsc};
 use std::time::Duration;
@@ -48,6 +53,7 @@ fn pool() -> &'static HashPool {
     static POOL: OnceLock<HashPool> = OnceLock::new();
     POOL.get_or_init(|| {
         let threads = hash_threads();
+        let nice = shared::config::parsed_or("PASSWORD_HASH_NICE", 10).unwrap_or(10);
         let (tx, rx) = mpsc::channel::<Job>();
         let rx = Arc::new(Mutex::new(rx));
         for i in 0..threads {
@@ -55,6 +61,7 @@ fn pool() -> &'static HashPool {
             std::thread::Builder::new()
                 .name(format!("argon2-{i}"))
                 .spawn(move || {
+                    lower_priority(nice);
                     loop {
                         let job = {
                             let guard = rx.lock().unwrap_or_else(|p| p.into_inner());
@@ -79,6 +86,26 @@ fn pool() -> &'static HashPool {
             ),
         }
     })
+}
+
+/// Lowers the calling thread's scheduling priority to `nice` (0 leaves it). On Linux the nice
+/// value belongs to the thread, not the process, so the request threads keep theirs. Raising
+/// one's nice value needs no privilege; where it fails the thread hashes at normal priority.
+fn lower_priority(nice: i32) {
+    if nice <= 0 {
+        return;
+    }
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: setpriority reads only its integer arguments; `who` 0 is the calling thread.
+        let tid = 0;
+        if unsafe { libc::setpriority(libc::PRIO_PROCESS, tid, nice) } != 0 {
+            tracing::warn!(
+                error = %std::io::Error::last_os_error(),
+                "could not lower the password hashing threads' priority"
+            );
+        }
+    }
 }
 
 /// Runs `f` on the hashing pool, keeping the caller's tracing span. A 503 when no hashing
@@ -148,4 +175,67 @@ fn dummy_hash() -> &'static str {
             .map(|h| h.to_string())
             .unwrap_or_default()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn hashes_round_trip() {
+        let phc = hash(Password::parse("correct horse battery").expect("valid password"))
+            .await
+            .expect("hashed");
+        assert!(
+            verify("correct horse battery".into(), Some(phc.clone()))
+                .await
+                .expect("checked")
+        );
+        assert!(
+            !verify("wrong horse".into(), Some(phc))
+                .await
+                .expect("checked")
+        );
+        assert!(!verify("anything".into(), None).await.expect("checked"));
+    }
+
+    /// The hashing threads run niced (10 by default), the caller's thread does not.
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn hashing_threads_run_at_lower_priority() {
+        verify("warm the pool".into(), None).await.expect("checked");
+        let nice_of = |stat: &str| -> i64 {
+            // Field 19 of /proc/<pid>/task/<tid>/stat, counted after the ")" ending the name.
+            let rest = &stat[stat.rfind(')').expect("stat has a name") + 2..];
+            rest.split(' ')
+                .nth(16)
+                .expect("nice field")
+                .parse()
+                .expect("a number")
+        };
+        let mut hashing = Vec::new();
+        for task in std::fs::read_dir("/proc/self/task").expect("tasks") {
+            let dir = task.expect("task").path();
+            let name = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
+            if name.starts_with("argon2-") {
+                hashing.push(nice_of(
+                    &std::fs::read_to_string(dir.join("stat")).expect("stat"),
+                ));
+            }
+        }
+        let own = nice_of(&std::fs::read_to_string("/proc/thread-self/stat").expect("stat"));
+        assert_eq!(
+            hashing.len(),
+            hash_threads(),
+            "one entry per hashing thread"
+        );
+        assert!(
+            own < 10,
+            "run the tests at a nice value below 10 (the caller's is {own})"
+        );
+        assert!(
+            hashing.iter().all(|&n| n == 10),
+            "hashing threads' nice: {hashing:?}, the caller's {own}"
+        );
+    }
 }
