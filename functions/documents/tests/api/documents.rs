@@ -146,6 +146,66 @@ async fn search_finds_a_russian_word_in_another_grammatical_form_with_a_snippet(
     assert_eq!(ids(&by_title.body), vec![id(&other)]);
 }
 
+/// Search pages by rank: title matches (weight A) before description-only ones (weight C),
+/// each page with snippets, the cursor leading through every match exactly once.
+#[tokio::test(flavor = "multi_thread")]
+async fn search_pages_through_every_match_best_first() {
+    let app = spawn().await;
+    let admin = app.new_theater().await;
+    let mut in_title = Vec::new();
+    for n in 0..3 {
+        let doc = create_document(&app, &admin, json!({"title": format!("Занавес {n}")})).await;
+        in_title.push(id(&doc));
+    }
+    let mut in_description = Vec::new();
+    for n in 0..2 {
+        let doc = create_document(
+            &app,
+            &admin,
+            json!({"title": format!("Смета {n}"), "description": "новый занавес для сцены"}),
+        )
+        .await;
+        in_description.push(id(&doc));
+    }
+    create_document(&app, &admin, json!({"title": "Договор аренды"})).await;
+
+    let q = "%D0%B7%D0%B0%D0%BD%D0%B0%D0%B2%D0%B5%D1%81"; // занавес
+    let mut seen = Vec::new();
+    let mut ranks = Vec::new();
+    let mut path = format!("/api/v1/documents?q={q}&limit=2");
+    loop {
+        let page = app.get(&path, &admin.token).await;
+        assert_eq!(page.status, StatusCode::OK, "{:?}", page.body);
+        for item in page.body["items"].as_array().unwrap() {
+            seen.push(id(item));
+            ranks.push(item["rank"].as_f64().unwrap());
+            let snippet = item["snippet"].as_str().unwrap();
+            assert!(
+                snippet.to_lowercase().contains("<b>занавес</b>"),
+                "{snippet}"
+            );
+        }
+        match page.body["next_cursor"].as_str() {
+            Some(cursor) => path = format!("/api/v1/documents?q={q}&limit=2&cursor={cursor}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 5, "every match once: {seen:?}");
+    let (first, rest) = seen.split_at(3);
+    let mut first = first.to_vec();
+    first.sort();
+    in_title.sort();
+    assert_eq!(first, in_title, "title matches first");
+    let mut rest = rest.to_vec();
+    rest.sort();
+    in_description.sort();
+    assert_eq!(rest, in_description);
+    assert!(
+        ranks.windows(2).all(|w| w[0] >= w[1]),
+        "best first: {ranks:?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_stale_if_match_changes_nothing_and_archive_blocks_new_versions() {
     let app = spawn().await;
