@@ -844,9 +844,11 @@ async fn query_events(
     let after: Option<(DateTime<Utc>, Uuid)> = page.after()?;
     let (after_time, after_id) = after.map_or((None, None), |(t, i)| (Some(t), Some(i)));
     let client = state.ctx.db.get().await?;
-    let tz = theatre_zone(&client, user.theater_id).await?;
+    // The theatre's zone (for all-day events' dates) comes with the rows, an InitPlan run once
+    // per statement: a second statement for it cost a round trip on every list.
     let sql = format!(
-        "SELECT {EVENT_COLUMNS} FROM events e
+        "SELECT {EVENT_COLUMNS}, (SELECT timezone FROM theaters WHERE id = $1) AS theatre_timezone
+         FROM events e
          WHERE e.theater_id = $1 AND e.ends_at > $2 AND e.starts_at < $3
            AND ($4::uuid IS NULL OR e.venue_id = $4)
            AND ($5::uuid IS NULL OR e.performance_id = $5)
@@ -874,6 +876,9 @@ async fn query_events(
         &(limit + 1),
     ];
     let rows = client.query_cached(&sql, &params).await?;
+    let tz = rows
+        .first()
+        .map_or(chrono_tz::Tz::UTC, |r| zone(r.get("theatre_timezone")));
     let events = rows.iter().map(|r| from_row(r, tz)).collect();
     Ok(Page::from_rows(events, limit, |e| (e.starts_at, e.id)))
 }

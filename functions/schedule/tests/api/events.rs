@@ -370,6 +370,9 @@ async fn all_day_events_cover_local_days_and_queries_are_bounded() {
         .await;
     assert_eq!(list.status, StatusCode::OK, "{:?}", list.body);
     assert_eq!(list.body["items"].as_array().unwrap().len(), 1);
+    // The list gives the theatre's local days too (in UTC they would start on the 9th).
+    assert_eq!(list.body["items"][0]["start_date"], "2027-07-10");
+    assert_eq!(list.body["items"][0]["end_date"], "2027-07-11");
     let none = app
         .get("/api/v1/schedule/events?from=2027-07-01T00:00:00Z&to=2027-08-01T00:00:00Z&kind=meeting", &admin.token)
         .await;
