@@ -167,9 +167,10 @@ pub async fn list_documents(
             let sql = format!(
                 "SELECT {DOCUMENT_COLUMNS} {DOCUMENT_FROM} WHERE {VISIBLE} {filters}
                    AND ($10::timestamptz IS NULL OR (d.updated_at, d.id) < ($10, $11))
-                 ORDER BY d.updated_at DESC, d.id DESC LIMIT $12"
+                 ORDER BY d.updated_at DESC, d.id DESC LIMIT {}",
+                PageQuery::fetch_limit(limit)
             );
-            let params: [&(dyn ToSql + Sync); 12] = [
+            let params: [&(dyn ToSql + Sync); 11] = [
                 p[0],
                 p[1],
                 p[2],
@@ -181,7 +182,6 @@ pub async fn list_documents(
                 &status,
                 &after_time,
                 &after_id,
-                &(limit + 1),
             ];
             let rows = client.query_cached(&sql, &params).await?;
             let docs: Vec<DocumentView> = rows.iter().map(from_row).collect();
@@ -209,21 +209,22 @@ pub async fn list_documents(
                  ), page AS (
                      SELECT id, rank FROM ranked
                      WHERE ($11::real IS NULL OR (rank, id) < ($11, $12))
-                     ORDER BY rank DESC, id DESC LIMIT $13
+                     ORDER BY rank DESC, id DESC LIMIT {}
                  )
                  SELECT {DOCUMENT_COLUMNS}, page.rank,
                         ts_headline('russian',
-                            translate(left(coalesce(cv.extracted_text, '') || ' ' || coalesce(d.description, '') || ' ' || d.title, 50000), $14, ''),
+                            translate(left(coalesce(cv.extracted_text, '') || ' ' || coalesce(d.description, '') || ' ' || d.title, 50000), $13, ''),
                             query.tsq,
-                            $15) AS snippet
+                            $14) AS snippet
                  {DOCUMENT_FROM} JOIN page ON page.id = d.id CROSS JOIN query
-                 ORDER BY page.rank DESC, d.id DESC"
+                 ORDER BY page.rank DESC, d.id DESC",
+                PageQuery::fetch_limit(limit)
             );
             let markers = format!("{MATCH_START}{MATCH_END}");
             let headline_options = format!(
                 "StartSel={MATCH_START}, StopSel={MATCH_END}, MaxWords=25, MinWords=8, MaxFragments=2"
             );
-            let params: [&(dyn ToSql + Sync); 15] = [
+            let params: [&(dyn ToSql + Sync); 14] = [
                 p[0],
                 p[1],
                 p[2],
@@ -236,7 +237,6 @@ pub async fn list_documents(
                 &q,
                 &after_rank,
                 &after_id,
-                &(limit + 1),
                 &markers,
                 &headline_options,
             ];

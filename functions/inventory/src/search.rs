@@ -295,10 +295,10 @@ async fn list(
         w.sql += &format!(" AND ({key} COLLATE \"C\", i.id) {op} ({pk} COLLATE \"C\", {pi})");
     }
     let dir = if sort.descending { "DESC" } else { "ASC" };
-    let pl = w.push(limit + 1);
+    let fetch = PageQuery::fetch_limit(limit);
     let sql = format!(
         "SELECT {ITEM_COLUMNS}, {key} AS sort_key FROM inventory_items i WHERE {}
-         ORDER BY {key} COLLATE \"C\" {dir}, i.id {dir} LIMIT {pl}",
+         ORDER BY {key} COLLATE \"C\" {dir}, i.id {dir} LIMIT {fetch}",
         w.sql
     );
     let rows = client.query_cached(&sql, &w.bind(&user.theater_id)).await?;

@@ -858,10 +858,11 @@ async fn query_events(
            AND ($8::text IS NULL OR e.status = $8)
            AND ($9::uuid IS NULL OR e.series_id = $9)
            AND ($10::timestamptz IS NULL OR (e.starts_at, e.id) > ($10, $11))
-         ORDER BY e.starts_at, e.id LIMIT $12"
+         ORDER BY e.starts_at, e.id LIMIT {}",
+        PageQuery::fetch_limit(limit)
     );
     let participant = participant.or(query.participant_id);
-    let params: [&(dyn ToSql + Sync); 12] = [
+    let params: [&(dyn ToSql + Sync); 11] = [
         &user.theater_id,
         &from,
         &to,
@@ -873,7 +874,6 @@ async fn query_events(
         &query.series_id,
         &after_time,
         &after_id,
-        &(limit + 1),
     ];
     let rows = client.query_cached(&sql, &params).await?;
     let tz = rows
