@@ -343,7 +343,7 @@ pub async fn login(
         None => None,
     };
 
-    let mut client = state.ctx.db.get().await?;
+    let client = state.ctx.db.get().await?;
     let row =
         match &email {
             Some(email) => client
@@ -370,6 +370,10 @@ pub async fn login(
         }
     }
     let stored = row.as_ref().map(|r| r.get::<_, String>("password_hash"));
+    // The connection goes back to the pool while the password is checked: a login storm
+    // waits for the hashing threads, and holding a connection meanwhile left every other
+    // request waiting for one (`GET /me` 10× slower during a storm, BENCHMARKS.md).
+    drop(client);
     let matches = password::verify(body.password, stored).await?;
     let Some(row) = row.filter(|r| matches && r.get::<_, bool>("is_active")) else {
         // Count failures only: correct passwords never lock an account.
@@ -384,6 +388,7 @@ pub async fn login(
     let user_id: Uuid = row.get("id");
     let theater_id: Uuid = row.get("theater_id");
 
+    let mut client = state.ctx.db.get().await?;
     let tx = client.transaction().await?;
     tx.execute(
         "UPDATE users SET last_login_at = now() WHERE id = $1",
@@ -606,8 +611,11 @@ pub async fn change_password(
         state.limits.password_per_account,
     )
     .await?;
-    let mut client = state.ctx.db.get().await?;
-    let stored: String = client
+    let stored: String = state
+        .ctx
+        .db
+        .get()
+        .await?
         .query_opt(
             "SELECT password_hash FROM users WHERE theater_id = $1 AND id = $2",
             &[&user.theater_id, &user.user_id],
@@ -615,6 +623,7 @@ pub async fn change_password(
         .await?
         .ok_or(ApiError::NotFound)?
         .get(0);
+    // No pooled connection is held while hashing (see `login`).
     if !password::verify(body.current_password, Some(stored)).await? {
         rate_limit::hit(
             &state.ctx.redis,
@@ -626,6 +635,7 @@ pub async fn change_password(
         return Err(ApiError::invalid("current_password", "is not correct"));
     }
     let hash = password::hash(new_password).await?;
+    let mut client = state.ctx.db.get().await?;
     let tx = client.transaction().await?;
     let session_version: i32 = tx
         .query_one(

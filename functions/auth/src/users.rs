@@ -157,12 +157,15 @@ pub async fn create_user(
     else {
         return Err(errors.into_error());
     };
-    let mut client = state.ctx.db.get().await?;
+    let client = state.ctx.db.get().await?;
     let granted =
         permissions_of_roles(&client, user.theater_id, &body.role_ids, "role_ids").await?;
     require_cover(&user, &granted)?;
+    // No pooled connection is held while hashing (sessions::login says why).
+    drop(client);
     let hash = password::hash(password).await?;
 
+    let mut client = state.ctx.db.get().await?;
     let tx = client.transaction().await?;
     let id = Uuid::now_v7();
     tx.execute(
@@ -562,12 +565,14 @@ pub async fn reset_password(
     user.require(Permission::UsersEdit)?;
     let new_password =
         Password::parse(&body.new_password).map_err(|m| ApiError::invalid("new_password", m))?;
-    let mut client = state.ctx.db.get().await?;
+    let client = state.ctx.db.get().await?;
     let (_, target_permissions, _) = load_user(&client, user.theater_id, id)
         .await?
         .ok_or(ApiError::NotFound)?;
     require_cover(&user, &target_permissions)?;
+    drop(client);
     let hash = password::hash(new_password).await?;
+    let mut client = state.ctx.db.get().await?;
     let tx = client.transaction().await?;
     tx.execute(
         "UPDATE users SET password_hash = $3, version = version + 1, updated_at = now()
