@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Cold start of a function binary: process start until its first answered request
-# (GET /health, which also opens the first PostgreSQL and Redis connections).
+# (GET /health, which also opens the first PostgreSQL and Redis connections), polled by
+# bench/lib/coldstart.py from one process (starting curl for every poll added its own start).
 # Usage: bench/cold-start.sh [binary] [runs]   (default: target/release/auth, 20 runs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,21 +17,9 @@ export PORT=$port DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:543
 # The functions that store files need a bucket named; nothing is stored during a start.
 export S3_BUCKET=${S3_BUCKET:-theatre} AWS_REGION=${AWS_REGION:-us-east-1} \
   AWS_ACCESS_KEY_ID=${AWS_ACCESS_KEY_ID:-theatre-local} AWS_SECRET_ACCESS_KEY=${AWS_SECRET_ACCESS_KEY:-theatre-local-secret}
-times=()
-for _ in $(seq "$runs"); do
-  start=$(date +%s%N)
-  "$bin" >/dev/null 2>&1 &
-  pid=$!
-  until curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1; do
-    # A binary that stopped (missing configuration) would otherwise be waited for forever.
-    kill -0 "$pid" 2>/dev/null || { echo "$bin stopped before answering /health" >&2; "$bin" 2>&1 | tail -3 >&2; exit 1; }
-    sleep 0.001
-  done
-  end=$(date +%s%N)
-  kill "$pid"; wait "$pid" 2>/dev/null || true
-  times+=($(( (end - start) / 1000 )))
-done
-printf '%s\n' "${times[@]}" | sort -n | awk -v bin="$bin" '
+times=$(python3 bench/lib/coldstart.py "$bin" "$port" "$runs") ||
+  { echo "$bin: no answer (its output follows)" >&2; timeout 5 "$bin" 2>&1 | tail -3 >&2; exit 1; }
+echo "$times" | sort -n | awk -v bin="$bin" '
   { a[NR] = $1 } END {
     printf "%s: cold start to first answered request over %d runs: median %.1f ms, p90 %.1f ms, min %.1f ms\n",
       bin, NR, a[int((NR + 1) / 2)] / 1000, a[int(NR * 0.9)] / 1000, a[1] / 1000 }'
